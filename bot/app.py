@@ -1,0 +1,163 @@
+"""The composition root: builds the Application and registers every handler in one place.
+
+Run with `python -m bot run` (long polling, or a webhook when WEBHOOK_URL is set).
+Settings come from the environment; see .env.example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+from pathlib import Path
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from . import keyboards
+from .config import ConfigError, Settings
+from .engine import Engine
+from .handlers import errors, gates, members, organisers
+from .knowledge import KnowledgeErrors
+from .logs import setup_logging
+from .services import SERVICES, Services, get_services
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+MEMBER_COMMANDS = [
+    BotCommand("start", "What this bot does"),
+    BotCommand("help", "How to ask, and every command"),
+    BotCommand("topics", "Browse everything I know"),
+    BotCommand("sources", "Where my answers come from"),
+    BotCommand("subscribe", "Get announcements by private message"),
+    BotCommand("unsubscribe", "Stop announcements and delete your record"),
+]
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:
+    """The bot, ready to run; resources open in post_init and close in post_shutdown."""
+    builder = (
+        Application.builder()
+        .token(settings.token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.api_url:
+        base = settings.api_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if settings.rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    app.bot_data["base_engine"] = engine
+    register(app)
+    return app
+
+
+def register(app: Application) -> None:
+    """Every handler, in the order and groups they run."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    fresh = filters.UpdateType.MESSAGE
+    edited = filters.UpdateType.EDITED_MESSAGE
+
+    # Group -2: an update already handled before a restart goes no further.
+    app.add_handler(TypeHandler(Update, gates.once_only), group=-2)
+    # Group -1: flood control for private chats (one notice, then silence).
+    app.add_handler(TypeHandler(Update, gates.flood_gate), group=-1)
+
+    # Members' commands (any chat).
+    app.add_handler(CommandHandler("start", members.start))
+    app.add_handler(CommandHandler("help", members.help_command))
+    app.add_handler(CommandHandler("topics", members.topics))
+    app.add_handler(CommandHandler("sources", members.sources))
+    app.add_handler(CommandHandler("ask", members.ask_command))
+    app.add_handler(CommandHandler("subscribe", organisers.subscribe, filters=private))
+    app.add_handler(CommandHandler("unsubscribe", organisers.unsubscribe, filters=private))
+
+    # Organisers' commands: each handler checks the user itself and refuses politely.
+    for name, callback in organisers.COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback))
+
+    # Buttons: members' topics and answers, then organisers' previews.
+    app.add_handler(CallbackQueryHandler(members.fact_button, pattern=f"^{keyboards.FACT}"))
+    app.add_handler(CallbackQueryHandler(members.topics_button, pattern=f"^{keyboards.TOPICS}"))
+    app.add_handler(CallbackQueryHandler(members.example_button, pattern=f"^{keyboards.EXAMPLE}"))
+    app.add_handler(CallbackQueryHandler(organisers.button, pattern=f"^{organisers.PREFIX}"))
+
+    # Inline mode: `@bot ballot` in any chat.
+    app.add_handler(InlineQueryHandler(members.inline_query))
+
+    # Private text: an organiser's pending /announce text first, then questions.
+    private_text = private & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(private_text & fresh, organisers.pending_text))
+    app.add_handler(MessageHandler(private_text & (fresh | edited), members.private_text))
+    app.add_handler(MessageHandler(private & filters.COMMAND, members.unknown_command))
+    # Anything else sent privately (stickers, photos, voice, locations, contacts...).
+    app.add_handler(MessageHandler(private & ~filters.TEXT & (fresh | edited), members.odd_input))
+    # Groups: only mentions of the bot and replies to it; chatter is ignored.
+    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND & fresh, members.group_text))
+
+    # Last: the error handler.
+    app.add_error_handler(errors.on_error)
+
+
+async def _post_init(app: Application) -> None:
+    """Open the store, build the services, restore announcements and schedules."""
+    settings: Settings = app.bot_data["settings"]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database)
+    services = Services(settings=settings, base=app.bot_data["base_engine"], store=store)
+    app.bot_data[SERVICES] = services
+    await app.bot.set_my_commands(MEMBER_COMMANDS)
+    await organisers.restore(app)
+    log.info("bot ready: %d facts, %d subscribers", len(services.engine.kb.facts), store.subscriber_count())
+
+
+async def _post_shutdown(app: Application) -> None:
+    if SERVICES in app.bot_data:
+        get_services(app.bot_data).store.close()
+
+
+def run(knowledge_dir: Path | None = None) -> int:
+    """`python -m bot run`: refuse to start on bad settings or knowledge, then serve."""
+    setup_logging()
+    try:
+        settings = Settings.from_env(knowledge_dir=knowledge_dir)
+        engine = Engine.load(settings.knowledge_dir)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KnowledgeErrors as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print("error: the knowledge base failed `check`; the bot will not start", file=sys.stderr)
+        return 1
+    setup_logging(secret=settings.token)
+    app = build_application(settings, engine)
+    if settings.webhook_url:
+        path = hashlib.sha256(settings.token.encode()).hexdigest()[:32]
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=settings.port,
+            url_path=path,
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

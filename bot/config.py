@@ -1,0 +1,82 @@
+"""Settings from environment variables (see .env.example); no telegram import.
+
+The token is kept out of `repr()` so it cannot leak through a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .knowledge import DEFAULT_DIR
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _ids(raw: str, name: str) -> frozenset[int]:
+    try:
+        return frozenset(int(x) for x in raw.replace(" ", "").split(",") if x)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated Telegram user ids, e.g. 12345,67890") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None = None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `python -m bot run` needs, read once at startup."""
+
+    token: str = field(repr=False)
+    knowledge_dir: Path = DEFAULT_DIR
+    data_dir: Path = Path("data")
+    api_url: str | None = None
+    webhook_url: str | None = None
+    port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+    organiser_ids: frozenset[int] = frozenset()
+    announce_channel_id: int | None = None
+    admin_chat_id: int | None = None
+    rate_limit: bool = True
+    flood_messages: int = 8
+    flood_seconds: float = 30.0
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "bot.sqlite3"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, knowledge_dir: Path | None = None) -> Settings:
+        """Read settings; a missing token is a ConfigError with a one-line explanation."""
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and run: "
+                "TELEGRAM_BOT_TOKEN=... python -m bot run  (or try `python -m bot ask` without one)"
+            )
+        secret = env.get("WEBHOOK_SECRET", "").strip() or hashlib.sha256(token.encode()).hexdigest()[:48]
+        return cls(
+            token=token,
+            knowledge_dir=knowledge_dir or Path(env.get("KNOWLEDGE_DIR") or DEFAULT_DIR),
+            data_dir=Path(env.get("DATA_DIR") or "data"),
+            api_url=env.get("TELEGRAM_API_URL") or None,
+            webhook_url=env.get("WEBHOOK_URL") or None,
+            port=_int(env, "PORT", 8443) or 8443,
+            webhook_secret=secret,
+            organiser_ids=_ids(env.get("ORGANISER_IDS", ""), "ORGANISER_IDS"),
+            announce_channel_id=_int(env, "ANNOUNCE_CHANNEL_ID"),
+            admin_chat_id=_int(env, "ADMIN_CHAT_ID"),
+        )

@@ -1,0 +1,45 @@
+"""The error handler, registered last: log it, apologise to the member, keep running."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from ..services import get_services
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (no user ids, no message text) and tell the member briefly."""
+    error = context.error
+    if isinstance(error, (NetworkError, RetryAfter)) and not isinstance(update, Update):
+        log.warning("transient Telegram error: %s", type(error).__name__)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if isinstance(update, Update) and not isinstance(error, Forbidden):
+        message = update.effective_message
+        if update.callback_query is not None:
+            await _quietly(update.callback_query.answer(APOLOGY, show_alert=False))
+        elif message is not None:
+            await _quietly(message.reply_text(APOLOGY))
+    services = get_services(context.bot_data) if "services" in context.bot_data else None
+    admin = services.settings.admin_chat_id if services else None
+    if admin:
+        name = html.escape(type(error).__name__)
+        notice = f"⚠️ Handler error: <code>{name}</code>. See the logs."
+        await _quietly(context.bot.send_message(admin, notice))
+
+
+async def _quietly(coro: object) -> None:
+    """Best effort: an apology that fails must not raise inside the error handler."""
+    try:
+        await coro  # type: ignore[misc]
+    except TelegramError as exc:
+        log.warning("could not send error notice: %s", type(exc).__name__)

@@ -1,0 +1,46 @@
+"""Checks that run before any handler: answer each update once, and slow down floods.
+
+They live in handler groups below zero, so they see every update first and stop it with
+`ApplicationHandlerStop` when it must go no further.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from ..services import get_services
+
+log = logging.getLogger(__name__)
+
+FLOOD_NOTICE = (
+    "You're sending messages faster than I can answer them. "
+    "Please wait a little, then ask again."
+)
+
+
+async def once_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Skip updates already handled, e.g. re-delivered after a crash before Telegram got our ack."""
+    if not get_services(context.bot_data).store.mark_update(update.update_id):
+        log.info("skipping an update that was already handled")
+        raise ApplicationHandlerStop
+
+
+async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One polite notice to a member who floods a private chat, then silence until they slow down."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return
+    verdict = get_services(context.bot_data).flood.check(user.id)
+    if verdict == "ok":
+        return
+    if verdict == "warn":
+        log.info("flood control: notice sent")
+        if update.callback_query:
+            await update.callback_query.answer(FLOOD_NOTICE, show_alert=True)
+        elif update.effective_message:
+            await update.effective_message.reply_text(FLOOD_NOTICE)
+    raise ApplicationHandlerStop

@@ -1,0 +1,214 @@
+"""Handlers for members: questions, commands, buttons, inline mode and odd input.
+
+Each handler parses the update, asks the engine, and replies; nothing else. Logs carry
+what happened (kind of reply, fact id), never who asked or what they typed.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import (
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from .. import keyboards
+from ..render import Reply, sources_list
+from ..services import get_services
+
+log = logging.getLogger(__name__)
+
+INLINE_RESULTS = 5
+
+
+def help_text(name: str, union: str) -> str:
+    """The /help text: what to ask, what the bot won't do, and every command."""
+    return (
+        f"<b>{html.escape(name)}</b>\n"
+        f"Type a question in your own words, e.g. <i>when is the strike?</i> or "
+        f"<i>who gets the contracts?</i> Typos and text-speak are fine.\n\n"
+        "Every answer names its source. When reports disagree I give both. "
+        f"If I have no sourced answer I say so: ask your {html.escape(union)} branch rep.\n\n"
+        "/topics – browse everything I know\n"
+        "/sources – where my answers come from\n"
+        "/subscribe – get announcements by private message (/unsubscribe to stop)\n"
+        "/help – this message\n\n"
+        "In a group, use /ask QUESTION or mention me."
+    )
+
+
+async def reply_with(message: Message, reply: Reply) -> None:
+    """Send an engine reply with its buttons."""
+    await message.reply_text(reply.html, reply_markup=keyboards.for_reply(reply))
+
+
+async def answer_question(message: Message, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Ask the engine and reply; a decline is recorded for the gap report, without identity."""
+    services = get_services(context.bot_data)
+    reply = services.engine.ask(question)
+    if reply.kind == "decline":
+        services.store.record_gap(question)
+    log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
+    await reply_with(message, reply)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome, what to ask, and example questions as buttons."""
+    texts = get_services(context.bot_data).engine.kb.texts
+    text = f"{html.escape(texts.welcome)}\n\nTry one of these, or type your own question. /help for more."
+    await update.effective_message.reply_text(text, reply_markup=keyboards.examples(texts.examples))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain how to use the bot."""
+    texts = get_services(context.bot_data).engine.kb.texts
+    await update.effective_message.reply_text(help_text(texts.name, texts.union))
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Browse every fact through buttons."""
+    facts = list(get_services(context.bot_data).engine.kb.facts.values())
+    markup, page, pages = keyboards.topics(facts, 0)
+    await update.effective_message.reply_text(_topics_title(page, pages), reply_markup=markup)
+
+
+def _topics_title(page: int, pages: int) -> str:
+    suffix = f" (page {page + 1} of {pages})" if pages > 1 else ""
+    return f"<b>Topics</b>{suffix}: tap one to see the answer and its source."
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the sources behind every answer."""
+    _, marked = sources_list(get_services(context.bot_data).engine.kb)
+    await update.effective_message.reply_text(marked)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text in a private chat is a question (edited messages too)."""
+    message = update.effective_message
+    await answer_question(message, context, message.text or "")
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in groups and private chats."""
+    message = update.effective_message
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await message.reply_text("Put your question after the command: <code>/ask when is the strike?</code>")
+        return
+    if not _group_allows(update, context):
+        return
+    await answer_question(message, context, question)
+
+
+def _addressed_to_bot(message: Message, username: str) -> str | None:
+    """The question if a group message mentions the bot or replies to it, else None."""
+    text = message.text or ""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.username == username:
+        return text
+    for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+        if value.lstrip("@").lower() == username.lower():
+            return (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
+    return None
+
+
+def _group_allows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Groups get a few replies a minute at most, so the bot never floods them."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    return get_services(context.bot_data).group_flood.check(chat.id) == "ok"
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only mentions and replies to the bot; ignore chatter."""
+    message = update.effective_message
+    question = _addressed_to_bot(message, context.bot.username)
+    if question is None or not _group_allows(update, context):
+        return
+    await answer_question(message, context, question)
+
+
+async def odd_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, locations, contacts...: a polite pointer to text."""
+    message = update.effective_message
+    kind = next(
+        (k for k in ("sticker", "photo", "voice", "video", "audio", "document", "location",
+                     "contact", "animation", "video_note", "poll", "dice") if getattr(message, k, None)),
+        "message",
+    )
+    examples = get_services(context.bot_data).engine.kb.texts.examples
+    hint = f" For example: <i>{html.escape(examples[0])}</i>" if examples else ""
+    await message.reply_text(
+        f"Thanks for the {kind.replace('_', ' ')}, but I can only read questions typed as text.{hint}"
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot doesn't have."""
+    await update.effective_message.reply_text("I don't know that command. /help lists what I can do.")
+
+
+async def fact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tapped topic, related fact or did-you-mean suggestion: show that fact."""
+    query = update.callback_query
+    await query.answer()
+    reply = get_services(context.bot_data).engine.fact(query.data.removeprefix(keyboards.FACT))
+    if reply is None:
+        await query.message.reply_text("That topic is no longer available. Try /topics.")
+        return
+    await reply_with(query.message, reply)
+
+
+async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn the page of /topics in place."""
+    query = update.callback_query
+    await query.answer()
+    try:
+        page = int(query.data.removeprefix(keyboards.TOPICS))
+    except ValueError:
+        return
+    facts = list(get_services(context.bot_data).engine.kb.facts.values())
+    markup, page, pages = keyboards.topics(facts, page)
+    await query.edit_message_text(_topics_title(page, pages), reply_markup=markup)
+
+
+async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /start example question, answered as if typed."""
+    query = update.callback_query
+    await query.answer()
+    examples = get_services(context.bot_data).engine.kb.texts.examples
+    try:
+        question = examples[int(query.data.removeprefix(keyboards.EXAMPLE))]
+    except (ValueError, IndexError):
+        return
+    await reply_with(query.message, get_services(context.bot_data).engine.ask(question))
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot ballot`: up to five sourced fact cards to send into any chat."""
+    engine = get_services(context.bot_data).engine
+    text = update.inline_query.query.strip()
+    facts = engine.search(text, INLINE_RESULTS) if text else []
+    if not facts and not text:
+        facts = [f for q in engine.kb.texts.examples if (f := engine.match(q).fact)][:INLINE_RESULTS]
+    results = []
+    for fact in dict.fromkeys(facts):
+        card = engine.fact(fact.id)
+        if card is None:
+            continue
+        results.append(
+            InlineQueryResultArticle(
+                id=fact.id[:64], title=fact.title, description=fact.answer[:120],
+                input_message_content=InputTextMessageContent(card.html),
+            )
+        )
+    await update.inline_query.answer(results, cache_time=60)

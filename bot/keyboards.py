@@ -1,0 +1,47 @@
+"""Inline keyboards built from engine replies. Callback data is short and versioned by prefix.
+
+Prefixes: `f:<fact id>` shows a fact, `t:<page>` pages /topics, `x:<n>` asks example n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from .knowledge import Fact
+from .render import Reply
+
+FACT, TOPICS, EXAMPLE = "f:", "t:", "x:"
+TOPICS_PER_PAGE = 8
+
+
+def _fact_rows(facts: Sequence[Fact]) -> list[list[InlineKeyboardButton]]:
+    return [[InlineKeyboardButton(f.title, callback_data=FACT + f.id)] for f in facts]
+
+
+def for_reply(reply: Reply) -> InlineKeyboardMarkup | None:
+    """'Did you mean' buttons for a clarification, 'related' buttons for an answer."""
+    facts = reply.suggestions if reply.kind == "clarify" else reply.related[:3]
+    return InlineKeyboardMarkup(_fact_rows(facts)) if facts else None
+
+
+def examples(questions: Sequence[str]) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(q, callback_data=f"{EXAMPLE}{i}")] for i, q in enumerate(questions)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def topics(facts: Sequence[Fact], page: int) -> tuple[InlineKeyboardMarkup, int, int]:
+    """One page of fact buttons with « » navigation; returns (markup, page, pages)."""
+    pages = max(1, -(-len(facts) // TOPICS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = facts[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
+    rows = _fact_rows(chunk)
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("« Back", callback_data=f"{TOPICS}{page - 1}"))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton("More »", callback_data=f"{TOPICS}{page + 1}"))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(rows), page, pages

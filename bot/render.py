@@ -1,0 +1,131 @@
+"""Turns a match into the reply a member sees: the answer first, then where it comes from.
+
+One renderer serves Telegram (HTML) and the terminal (plain text). Both are built from
+the same styled segments, so the text Telegram shows after parsing the HTML is exactly
+the text `python -m bot ask` prints.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from .knowledge import Fact, KnowledgeBase, Source
+from .matcher import Match
+
+Style = Literal["", "b", "i"]
+Segment = tuple[str, Style]
+
+TELEGRAM_LIMIT = 4096
+QUOTE_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A rendered reply plus what the transports need to build buttons and JSON."""
+
+    question: str
+    kind: str
+    answered: bool
+    text: str
+    html: str
+    fact: Fact | None = None
+    score: float = 0.0
+    sources: tuple[Source, ...] = ()
+    suggestions: tuple[Fact, ...] = ()
+    related: tuple[Fact, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "fact": self.fact.id if self.fact else None,
+            "score": self.score,
+            "text": self.text,
+            "sources": [s.to_json() for s in self.sources],
+            "suggestions": [f.title for f in self.suggestions],
+        }
+
+
+def _join(segments: Iterable[Segment]) -> tuple[str, str]:
+    """Plain text and Telegram HTML for the same segments."""
+    plain, marked = [], []
+    for text, style in segments:
+        plain.append(text)
+        escaped = html.escape(text, quote=False)
+        marked.append(f"<{style}>{escaped}</{style}>" if style and text.strip() else escaped)
+    return "".join(plain), "".join(marked)
+
+
+def source_line(source: Source, later: bool = False) -> str:
+    """'The Independent, "Probation officers vote for strike", 18 Oct 2013'."""
+    when = source.date_label
+    if later:
+        when += ", later report"
+    return f"{source.outlet}, “{source.title}” ({when})"
+
+
+def _source_segments(kb: KnowledgeBase, fact: Fact) -> tuple[list[Segment], list[Source]]:
+    sources = kb.sources_for(fact)
+    label = "Sources" if len(sources) > 1 else "Source"
+    segments: list[Segment] = [(f"\n\n{label}:", "i")]
+    for i, src in enumerate(sources):
+        later = len(sources) > 1 and i == 0 and src.order > sources[-1].order
+        segments.append((f"\n• {source_line(src, later)}", "i"))
+    return segments, sources
+
+
+def fact_reply(kb: KnowledgeBase, fact: Fact, question: str = "", score: float = 1.0) -> Reply:
+    """The card for one fact, as an answer, a tapped topic or an inline result."""
+    segments: list[Segment] = [(fact.answer, "")]
+    src_segments, sources = _source_segments(kb, fact)
+    text, marked = _join(segments + src_segments)
+    related = tuple(kb.facts[r] for r in fact.related if r in kb.facts)
+    return Reply(
+        question=question, kind="answer", answered=True, text=text, html=marked,
+        fact=fact, score=score, sources=tuple(sources), related=related,
+    )
+
+
+def render(kb: KnowledgeBase, match: Match) -> Reply:
+    """The reply for any verdict; only an answer is `answered`."""
+    q = match.question
+    if match.kind == "answer" and match.fact is not None:
+        return fact_reply(kb, match.fact, q, match.score)
+    if match.kind == "clarify":
+        segments: list[Segment] = [("I'm not sure which of these you mean:", "")]
+        segments += [(f"\n• {f.title}", "") for f in match.suggestions]
+        segments.append(("\nTap one, or ask again in other words.", ""))
+        text, marked = _join(segments)
+        return Reply(q, "clarify", False, text, marked, score=match.score,
+                     suggestions=match.suggestions)
+    if match.kind == "smalltalk" and match.smalltalk is not None:
+        text, marked = _join([(match.smalltalk.reply, "")])
+        return Reply(q, "smalltalk", False, text, marked)
+    if match.kind == "empty":
+        example = kb.texts.examples[0] if kb.texts.examples else "a question about the dispute"
+        text, marked = _join([(f"I can only read questions typed as text. Try: {example}", "")])
+        return Reply(q, "empty", False, text, marked)
+    text, marked = _join([(kb.texts.decline, "")])
+    return Reply(q, "decline", False, text, marked, score=match.score)
+
+
+def sources_list(kb: KnowledgeBase) -> tuple[str, str]:
+    """Every source, newest first, as plain text and HTML (for /sources)."""
+    segments: list[Segment] = [("Where my answers come from:", "b")]
+    for src in sorted(kb.sources.values(), key=lambda s: s.order, reverse=True):
+        segments.append((f"\n• {source_line(src)}", ""))
+        if src.author:
+            segments.append((f", by {src.author}", ""))
+        if src.date_note:
+            segments.append((f" ({src.date_note})", "i"))
+    return _join(segments)
+
+
+def truncate(text: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """Cut plain text to Telegram's limit on a word boundary."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,196 @@
+"""Turns what members type into comparable word stems.
+
+Phrasings in the knowledge base and members' questions go through the same steps, so
+"wot woz the turnot" and "what was the turnout" end up as the same tokens:
+text-speak -> synonyms -> spelling (against the knowledge base's own words) -> stems.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from english_words import get_english_words_set
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from .knowledge import Vocabulary
+
+# Generic English filler: words that say nothing about *which* fact is wanted. Domain
+# words never go here (the knowledge base can add its own in vocabulary.yaml).
+STOPWORDS = frozenset(
+    [
+        "a", "about", "above", "actually", "after", "again", "all", "also", "am", "an", "and", "any",
+        "anyone", "anything", "are", "aren", "as", "ask", "asked", "asking", "at", "be", "been",
+        "before", "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldn",
+        "d", "did", "didn", "do", "does", "doesn", "doing", "don", "done", "down", "during", "each",
+        "either", "else", "even", "ever", "every", "exactly", "explain", "few", "find", "for", "from",
+        "further", "get", "gets", "getting", "give", "given", "go", "going", "gone", "got", "had",
+        "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him",
+        "himself", "his", "i", "if", "im", "in", "into", "is", "isn", "it", "its", "itself", "ive",
+        "just", "know", "let", "like", "ll", "m", "may", "me", "mean", "meant", "might", "mine", "more",
+        "most", "must", "my", "myself", "need", "needs", "neither", "nor", "now", "of", "off", "ok",
+        "okay", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves", "out", "over",
+        "own", "please", "pls", "quick", "quickly", "re", "really", "s", "say", "says", "said",
+        "saying", "same", "see", "she", "should", "shouldn", "simply", "so", "some", "someone",
+        "something", "still", "such", "sure", "t", "tell", "telling", "than", "thank", "that", "thats",
+        "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "thing",
+        "things", "think", "this", "those", "though", "through", "to", "too", "under", "understand",
+        "until", "up", "us", "ve", "very", "was", "wasn", "we", "well", "were", "weren", "what",
+        "whats", "whether", "while", "will", "with", "won", "would", "wouldn", "y", "yeah", "yet",
+        "you", "your", "yours", "yourself",
+    ]
+)
+
+_TOKEN = re.compile(r"[a-z0-9£$%]+(?:[.,][0-9]+)*")
+_NUMBER = re.compile(r"^[£$]?([0-9][0-9,]*(?:\.[0-9]+)?)(%|m|bn|k|th|st|nd|rd)?$")
+_SUFFIXES = (
+    "isations", "izations", "isation", "ization", "ational", "ations", "ation", "ising",
+    "izing", "ised", "ized", "ises", "izes", "ise", "ize", "ings", "ing", "ers", "ies", "ied",
+    "ly", "es", "ed", "er", "s",
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents and emoji, keeping letters, digits, £, $ and %."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower().replace("’", "'").replace("'", "")
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens with numbers canonicalised: '£450m' -> '450m', '225,000' -> '225000'."""
+    out = []
+    for tok in _TOKEN.findall(fold(text)):
+        tok = tok.strip(".,")
+        m = _NUMBER.match(tok)
+        if m:
+            number = m.group(1).replace(",", "")
+            suffix = m.group(2) or ""
+            if suffix in ("th", "st", "nd", "rd"):
+                suffix = ""
+            if number:
+                out.append(number)
+            if suffix == "%":
+                out.append("percent")
+            elif suffix:
+                out.append({"bn": "billion", "k": "thousand", "m": "million"}[suffix])
+            continue
+        tok = tok.strip("£$%")
+        if tok:
+            out.append(tok)
+    return out
+
+
+@lru_cache(maxsize=1)
+def english() -> frozenset[str]:
+    """A general English word list, so a real word ("unison", "president") is never
+    "corrected" into a look-alike domain word ("union", "present")."""
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+def is_english(word: str) -> bool:
+    """True for a dictionary word or a regular inflection of one ("balloted", "cases")."""
+    words = english()
+    if word in words:
+        return True
+    for suffix, base in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""),
+                         ("ing", "e"), ("ies", "y"), ("ied", "y"), ("ly", ""), ("er", ""), ("ers", "")):
+        if word.endswith(suffix) and word[: -len(suffix)] + base in words:
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately crude suffix stripper: 'striking', 'strikes' and 'strike' meet."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+class Normaliser:
+    """Applies one knowledge base's vocabulary; built once, reused for every question."""
+
+    def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str]) -> None:
+        self.textspeak = vocabulary.textspeak
+        self.stopwords = STOPWORDS | vocabulary.stopwords
+        # Longest synonym first, so "ministry of justice" wins over "justice".
+        self.synonyms = sorted(
+            ((tuple(tokens(k)), tuple(tokens(v))) for k, v in vocabulary.synonyms.items()),
+            key=lambda kv: -len(kv[0]),
+        )
+        self.max_synonym = max((len(k) for k, _ in self.synonyms), default=1)
+        self.synonym_map = {k: v for k, v in self.synonyms if k}
+        words = set(self.stopwords)
+        for w in known_words:
+            words.update(self._expand(tokens(w)))
+        for variant, canonical in vocabulary.synonyms.items():
+            words.update(tokens(canonical))
+            words.update(tokens(variant))
+        words.update(self.textspeak)
+        self.known = frozenset(words)
+        self._known_list = sorted(w for w in self.known if len(w) >= 3 and not w.isdigit())
+        self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
+
+    def _expand(self, toks: list[str]) -> list[str]:
+        """Text-speak then synonyms, on raw tokens."""
+        spoken: list[str] = []
+        for tok in toks:
+            spoken.extend(self.textspeak.get(tok, tok).split())
+        out: list[str] = []
+        i = 0
+        while i < len(spoken):
+            for size in range(min(self.max_synonym, len(spoken) - i), 0, -1):
+                canonical = self.synonym_map.get(tuple(spoken[i : i + size]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += size
+                    break
+            else:
+                out.append(spoken[i])
+                i += 1
+        return out
+
+    def _correct_uncached(self, word: str) -> str:
+        """Nearest known word within one edit (two for long words), else the word itself.
+
+        Dropped g's ("strikin") are restored first; real English words are left alone.
+        """
+        if word in self.known or len(word) < 4 or word.isdigit():
+            return word
+        if word.endswith("in") and word + "g" in self.known:
+            return word + "g"
+        if is_english(word):
+            return word
+        limit = 1 if len(word) < 10 else 2
+        near = process.extract(word, self._known_list, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not near:
+            return word
+        # Fewest edits first; among equals the most similar ("mony" -> "money", not "many").
+        return min(near, key=lambda c: (c[1], -fuzz.ratio(word, c[0]), c[0]))[0]
+
+    def words(self, text: str) -> list[str]:
+        """Normalised words (not yet stemmed), with spelling corrected; stopwords kept."""
+        fixed = []
+        for tok in self._expand(tokens(text)):
+            fixed.append(self._correct(tok))
+        # A correction can reveal text-speak or a synonym ("govt" typo'd), so expand again.
+        return self._expand(fixed)
+
+    def content(self, text: str) -> list[str]:
+        """Stems of the words that carry meaning, in order, without repeats."""
+        seen: dict[str, None] = {}
+        for w in self.words(text):
+            if w not in self.stopwords:
+                seen.setdefault(stem(w))
+        return list(seen)
