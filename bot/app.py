@@ -11,10 +11,9 @@ import logging
 import sys
 from pathlib import Path
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -31,6 +30,7 @@ from .engine import Engine
 from .handlers import errors, gates, members, organisers
 from .knowledge import KnowledgeErrors
 from .logs import setup_logging
+from .ratelimit import RetryingRateLimiter
 from .services import SERVICES, Services, get_services
 from .store import Store
 
@@ -51,7 +51,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     builder = (
         Application.builder()
         .token(settings.token)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -59,7 +59,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         base = settings.api_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["base_engine"] = engine
@@ -74,10 +74,13 @@ def register(app: Application) -> None:
     fresh = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # Group -2: an update already handled before a restart goes no further.
-    app.add_handler(TypeHandler(Update, gates.once_only), group=-2)
-    # Group -1: flood control for private chats (one notice, then silence).
-    app.add_handler(TypeHandler(Update, gates.flood_gate), group=-1)
+    # Group -3: an update already handled before a restart goes no further.
+    app.add_handler(TypeHandler(Update, gates.once_only), group=-3)
+    # Group -2: flood control for private chats (one notice, then silence).
+    app.add_handler(TypeHandler(Update, gates.flood_gate), group=-2)
+    # Group -1: an organiser's text after a bare /announce is the announcement.
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+                                   & filters.UpdateType.MESSAGE, organisers.pending_text), group=-1)
 
     # Members' commands (any chat).
     app.add_handler(CommandHandler("start", members.start))
@@ -101,10 +104,9 @@ def register(app: Application) -> None:
     # Inline mode: `@bot ballot` in any chat.
     app.add_handler(InlineQueryHandler(members.inline_query))
 
-    # Private text: an organiser's pending /announce text first, then questions.
-    private_text = private & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(private_text & fresh, organisers.pending_text))
-    app.add_handler(MessageHandler(private_text & (fresh | edited), members.private_text))
+    # Private text is a question (edited ones too).
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & (fresh | edited),
+                                   members.private_text))
     app.add_handler(MessageHandler(private & filters.COMMAND, members.unknown_command))
     # Anything else sent privately (stickers, photos, voice, locations, contacts...).
     app.add_handler(MessageHandler(private & ~filters.TEXT & (fresh | edited), members.odd_input))

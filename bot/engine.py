@@ -6,8 +6,10 @@ member gets the same reply wherever they ask.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from .announcements_kb import is_announcement, newest_first
 from .knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -19,6 +21,7 @@ from .knowledge import (
 from .matcher import Match, Matcher
 from .render import Reply, fact_reply, render
 
+TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
 MAX_QUESTION = 500  # longer messages are matched on their first part; nobody asks 4,000 chars
 
 
@@ -28,6 +31,15 @@ class Engine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.matcher = Matcher(kb)
+        # Announcements linked to the article fact they update, newest first.
+        self.topic_of: dict[str, str] = {}
+        self.updates: dict[str, list[Fact]] = {}
+        for news in newest_first([f for f in kb.facts.values() if is_announcement(f)]):
+            base = next((f for f, s in self.matcher.rank(news.answer, 4)
+                         if not is_announcement(f) and s >= TOPIC_LINK), None)
+            if base is not None:
+                self.topic_of[news.id] = base.id
+                self.updates.setdefault(base.id, []).append(news)
 
     @classmethod
     def load(cls, directory: Path | str = DEFAULT_DIR, strict: bool = True) -> Engine:
@@ -40,8 +52,24 @@ class Engine:
         return engine
 
     def ask(self, question: str) -> Reply:
-        """The reply a member sees for one question."""
-        return render(self.kb, self.match(question))
+        """The reply a member sees for one question; the newest news on its topic leads."""
+        match = self.match(question)
+        if match.kind == "clarify" and len({self._topic(f) for f in match.suggestions}) == 1:
+            # "Did you mean" between an announcement and the report it updates: show both.
+            match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
+        if match.kind == "answer" and match.fact is not None:
+            return self._fact_reply(match.fact, question, match.score)
+        return render(self.kb, match)
+
+    def _topic(self, fact: Fact) -> str:
+        return self.topic_of.get(fact.id, fact.id)
+
+    def _fact_reply(self, fact: Fact, question: str = "", score: float = 1.0) -> Reply:
+        base = self.kb.facts.get(self._topic(fact), fact)
+        newer = [n for n in self.updates.get(base.id, []) if n.id != base.id]
+        if is_announcement(base):
+            return fact_reply(self.kb, base, question, score)
+        return fact_reply(self.kb, base, question, score, newer=newer)
 
     def match(self, question: str) -> Match:
         return self.matcher.match(question[:MAX_QUESTION])
@@ -49,7 +77,7 @@ class Engine:
     def fact(self, fact_id: str) -> Reply | None:
         """A fact's card, for buttons (topics, related, did-you-mean)."""
         fact = self.kb.facts.get(fact_id)
-        return fact_reply(self.kb, fact) if fact else None
+        return self._fact_reply(fact) if fact else None
 
     def search(self, query: str, limit: int = 5) -> list[Fact]:
         """Best facts for a partial query (inline mode), without the answer/decline cut."""

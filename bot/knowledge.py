@@ -196,6 +196,10 @@ def read_yaml(path: Path) -> Any:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+            # "found unexpected end of stream" (an unclosed quote): the end of the file is no
+            # help to the person editing it; the line where the quote was opened is.
+            mark = exc.context_mark
         line = mark.line + 1 if mark else None
         reason = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         raise KnowledgeError(path, line, f"invalid YAML: {reason}") from exc

@@ -42,15 +42,15 @@ class Match:
 class Thresholds:
     """Where answer ends and clarify/decline begin; tuned on the authors' own questions."""
 
-    answer: float = 0.62
+    answer: float = 0.58
     clarify: float = 0.50
-    margin: float = 0.04
+    margin: float = 0.03
     clear_lead: float = 0.10
     unknown_cap: int = 2
     smalltalk: float = 86.0
-    coverage_weight: float = 0.55
-    phrasing_weight: float = 0.30
-    similarity_weight: float = 0.15
+    coverage_weight: float = 0.65
+    phrasing_weight: float = 0.23
+    similarity_weight: float = 0.12
     phrasing_evidence: float = 2.5
     unknown_coverage: float = 0.5
     long_unknown_coverage: float = 0.3

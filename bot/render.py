@@ -8,7 +8,7 @@ the text `python -m bot ask` prints.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,28 +59,39 @@ def _join(segments: Iterable[Segment]) -> tuple[str, str]:
     return "".join(plain), "".join(marked)
 
 
-def source_line(source: Source, later: bool = False) -> str:
+def source_line(source: Source, later: bool = False, newest: bool = False) -> str:
     """'The Independent, "Probation officers vote for strike", 18 Oct 2013'."""
     when = source.date_label
     if later:
-        when += ", later report"
+        when += ", newest" if newest else ", later report"
     return f"{source.outlet}, “{source.title}” ({when})"
 
 
-def _source_segments(kb: KnowledgeBase, fact: Fact) -> tuple[list[Segment], list[Source]]:
-    sources = kb.sources_for(fact)
+def _source_segments(kb: KnowledgeBase, facts: Sequence[Fact]) -> tuple[list[Segment], list[Source]]:
+    found = {s.id: s for fact in facts for s in kb.sources_for(fact)}
+    sources = sorted(found.values(), key=lambda s: s.order, reverse=True)
     label = "Sources" if len(sources) > 1 else "Source"
     segments: list[Segment] = [(f"\n\n{label}:", "i")]
     for i, src in enumerate(sources):
         later = len(sources) > 1 and i == 0 and src.order > sources[-1].order
-        segments.append((f"\n• {source_line(src, later)}", "i"))
+        segments.append((f"\n• {source_line(src, later, newest=later and len(sources) > 2)}", "i"))
     return segments, sources
 
 
-def fact_reply(kb: KnowledgeBase, fact: Fact, question: str = "", score: float = 1.0) -> Reply:
-    """The card for one fact, as an answer, a tapped topic or an inline result."""
-    segments: list[Segment] = [(fact.answer, "")]
-    src_segments, sources = _source_segments(kb, fact)
+def fact_reply(kb: KnowledgeBase, fact: Fact, question: str = "", score: float = 1.0,
+               newer: Sequence[Fact] = ()) -> Reply:
+    """The card for one fact, as an answer, a tapped topic or an inline result.
+
+    `newer` are announcements on the same topic: they lead, and the fact follows as the
+    earlier report, so a member sees the latest news first and knows which is newer.
+    """
+    segments: list[Segment] = []
+    for news in newer:
+        when = news.date.strftime("%-d %b %Y") if news.date else "undated"
+        segments += [("Latest", "b"), (f" ({when}): {news.answer}\n\n", ""), ("Earlier report: ", "b")]
+        break  # the newest one is enough on a phone screen; /topics has the rest
+    segments.append((fact.answer, ""))
+    src_segments, sources = _source_segments(kb, [*newer[:1], fact])
     text, marked = _join(segments + src_segments)
     related = tuple(kb.facts[r] for r in fact.related if r in kb.facts)
     return Reply(

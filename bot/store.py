@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (announcement_id, chat_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_chat ON deliveries (chat_id);
+CREATE TABLE IF NOT EXISTS progress (
+    name TEXT PRIMARY KEY, value INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gaps (
     question TEXT PRIMARY KEY, count INTEGER NOT NULL, last_day TEXT NOT NULL
 ) WITHOUT ROWID
@@ -273,6 +276,11 @@ class Store:
             channel_id=channel_id, late=int(late), send_started_at=self._now(),
         )
 
+    def mark_uncertain(self, ann_id: int, reason: str) -> Announcement:
+        """The send may or may not have reached Telegram (connection lost mid-request)."""
+        ok = self._change(ann_id, ("sending",), "uncertain", None, "send_uncertain", reason[:500])
+        return self._require(ann_id, ok, "sending")
+
     def mark_posted(self, ann_id: int, message_id: int, posted_at: datetime) -> Announcement:
         ok = self._change(ann_id, ("sending",), "posted", None, "posted",
                           f"message {message_id}", message_id=message_id,
@@ -320,6 +328,10 @@ class Store:
             ok = self._change(ann_id, ("uncertain",), "draft", actor_id, "resolve_not_posted",
                               channel_id=None, late=0, send_started_at=None)
         return self._require(ann_id, ok, "uncertain")
+
+    def uncertain(self) -> list[Announcement]:
+        """Posts whose fate an organiser still has to confirm."""
+        return self._select("WHERE state = 'uncertain' ORDER BY id")
 
     def due_scheduled(self, now: datetime) -> list[Announcement]:
         return self._select("WHERE state = 'scheduled' AND due_at <= ? ORDER BY due_at, id",
@@ -459,3 +471,18 @@ class Store:
         rows = self._query("SELECT question, count FROM gaps ORDER BY count DESC, question "
                            "LIMIT ?", (limit,))
         return [(r[0], int(r[1])) for r in rows]
+
+    # -- updates --------------------------------------------------------------------
+
+    def mark_update(self, update_id: int) -> bool:
+        """Record a Telegram update as handled; False if it (or a later one) already was.
+
+        Telegram re-delivers updates we never acknowledged, e.g. after a crash; this makes
+        sure a restarted bot does not answer the same message twice.
+        """
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO progress (name, value) VALUES ('update_id', ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value "
+                "WHERE excluded.value > progress.value", (update_id,))
+            return cur.rowcount == 1

@@ -44,7 +44,8 @@ STOPWORDS = frozenset(
     ]
 )
 
-_TOKEN = re.compile(r"[a-z0-9£$%]+(?:[.,][0-9]+)*")
+# A number keeps its unit even after a decimal part: "84.4%", "1.5bn" (not "84.4" + "%").
+_TOKEN = re.compile(r"[a-z0-9£$%]+(?:[.,][0-9]+)*(?:(?:%|bn|m|k)(?![a-z0-9]))?")
 _NUMBER = re.compile(r"^[£$]?([0-9][0-9,]*(?:\.[0-9]+)?)(%|m|bn|k|th|st|nd|rd)?$")
 _SUFFIXES = (
     "isations", "izations", "isation", "ization", "ational", "ations", "ation", "ising",
@@ -111,7 +112,8 @@ def stem(word: str) -> str:
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
+            # "companies" and "company" must meet: -ies/-ied become -y.
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
             break
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]

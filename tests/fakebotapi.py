@@ -103,6 +103,7 @@ class _APIError(Exception):
     """An error answer of the Bot API: HTTP status plus Telegram's description."""
 
     def __init__(self, status: int, description: str, parameters: dict | None = None) -> None:
+        """Keep status and description separate for the JSON error body."""
         super().__init__(description)
         self.status = status
         self.description = description
@@ -237,9 +238,11 @@ def parse_html(
     stack: list[tuple[str, str, int, int]] = []
 
     def at(i: int) -> str:
+        """Character at i, or tdlib's NUL terminator past the end."""
         return text[i] if i < n else "\0"
 
     def byte_offset(i: int) -> int:
+        """tdlib reports positions as UTF-8 byte offsets."""
         return len(text[:i].encode("utf-8", "surrogatepass"))
 
     i = 0
@@ -771,11 +774,12 @@ class FakeBotAPI:
     mocks hide (encoding, retries, error mapping, update acknowledgement).
 
     Observing: ``calls`` (successful calls, in order), ``sent`` (Messages the bot created,
-    updated in place on edits), ``errors`` (every error answer, including injected ones),
+    updated in place on edits), ``errors`` (every error answer incl. injected ones, as
+    dicts with method/params/status/description/injected/time (time.monotonic())),
     ``deleted``, ``callback_answers``, ``inline_answers``, ``commands``, ``updates_log``.
 
     Not modelled (404 "Not Found" so you notice): forwardMessage/copyMessage, polls,
-    payments, stickers sets, forum topics, business, webhooks delivery. parse_mode
+    payments, sticker sets, forum topics, business, webhooks delivery. parse_mode
     MarkdownV2/Markdown answer 400 with a description saying the fake lacks them.
     Auto-detected entities (url/email/bot_command/mention/hashtag) are a simplification
     of tdlib's (no bare domains, cashtags or phone numbers).
@@ -1207,6 +1211,7 @@ class FakeBotAPI:
         """Wait until at least ``count`` bot messages exist (in ``chat_id`` if given)."""
 
         def matching() -> list[dict]:
+            """Bot messages counted by this wait."""
             return [m for m in self.sent if chat_id is None or m["chat"]["id"] == chat_id]
 
         where = f" to chat {chat_id}" if chat_id is not None else ""
@@ -1324,7 +1329,12 @@ class FakeBotAPI:
         if path.startswith("/file/bot"):
             if request.method != "GET" or not path.startswith(file_prefix):
                 return 404, b"Not Found", "text/plain"
-            return self._serve_file(path[len(file_prefix) :])
+            self._inflight["file download"] += 1
+            try:
+                await asyncio.sleep(0)  # lets wait_idle observe the download
+                return self._serve_file(path[len(file_prefix) :])
+            finally:
+                self._inflight["file download"] -= 1
         match = re.fullmatch(r"/bot([^/]*)/([^/]*)", path)
         if not match:
             return self._error_body(404, "Not Found")
@@ -1334,7 +1344,7 @@ class FakeBotAPI:
         if method.lower() not in self._methods:
             self.errors.append(
                 {"method": method, "params": {}, "status": 404, "description": "Not Found",
-                 "injected": False}
+                 "injected": False, "time": time.monotonic()}
             )
             return self._error_body(404, "Not Found")
         key = method.lower()
@@ -1427,7 +1437,7 @@ class FakeBotAPI:
         """Log an error answer in ``errors`` and serialize it."""
         self.errors.append(
             {"method": name, "params": params, "status": exc.status,
-             "description": exc.description, "injected": injected}
+             "description": exc.description, "injected": injected, "time": time.monotonic()}
         )
         self._notify()
         return self._error_body(exc.status, exc.description, exc.parameters)
@@ -1886,6 +1896,7 @@ class FakeBotAPI:
         """Build a send<Media> implementation (sendPhoto, sendDocument, ...)."""
 
         def send(params: dict, ctx: _Ctx) -> dict:
+            """send<Media>: upload, known file_id or URL, plus an optional caption."""
             chat_id = self._chat_id(params)
             self._check_blocked(chat_id)
             source = params.get(kind)

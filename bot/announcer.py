@@ -1,0 +1,168 @@
+"""Posting announcements to the channel and delivering them to subscribers, through the outbox.
+
+The order never changes: record the intent (SQLite), send, record the channel message id.
+Errors are sorted by what they tell us about Telegram:
+- it answered "no" (400/403): the post is definitely not there, back to draft;
+- it answered "later" (429) or "broken" (5xx), or we never reached it: safe to retry;
+- the connection died after the request left: nobody knows, so a person decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from .ratelimit import never_reached_telegram
+from .schedule import format_london
+from .services import Services
+from .store import Announcement
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 5
+FIRST_BACKOFF = 0.5
+PROGRESS_EVERY = 3.0  # seconds between progress edits, to stay well inside edit limits
+BATCH = 200
+
+
+class Outcome(enum.Enum):
+    POSTED = "posted"
+    TAKEN = "taken"  # another path (double tap, scheduled job) already has it
+    FAILED = "failed"  # Telegram refused; nothing was posted
+    UNCERTAIN = "uncertain"  # may or may not be in the channel: ask a person
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    outcome: Outcome
+    announcement: Announcement | None = None
+    reason: str = ""
+
+
+def _retry_delay(error: RetryAfter) -> float:
+    after = error.retry_after
+    return after.total_seconds() if hasattr(after, "total_seconds") else float(after)
+
+
+def channel_text(ann: Announcement, late: bool) -> str:
+    """The post as it appears in the channel; a late one says when it was due."""
+    if late and ann.due_at:
+        return f"{ann.text}\n\n<i>Delayed post: scheduled for {format_london(ann.due_at)}.</i>"
+    return ann.text
+
+
+def subscriber_text(ann: Announcement, union: str) -> str:
+    return (
+        f"📢 <b>{union} announcement</b>\n\n{ann.text}\n\n"
+        "<i>You get these because you sent /subscribe. Send /unsubscribe to stop.</i>"
+    )
+
+
+async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | None,
+                  late: bool = False) -> PublishResult:
+    """Post one announcement to the channel at most once; the outbox row says what happened."""
+    store, channel = services.store, services.settings.announce_channel_id
+    if channel is None:
+        return PublishResult(Outcome.FAILED, store.get(ann_id), "ANNOUNCE_CHANNEL_ID is not set")
+    if not store.begin_send(ann_id, channel, actor_id, late):
+        return PublishResult(Outcome.TAKEN, store.get(ann_id))
+    ann = store.get(ann_id)
+    assert ann is not None
+    text = channel_text(ann, late)
+    backoff = FIRST_BACKOFF
+    for _ in range(SEND_ATTEMPTS):
+        try:
+            message = await bot.send_message(channel, text)
+        except RetryAfter as exc:
+            await asyncio.sleep(_retry_delay(exc))
+        except (BadRequest, Forbidden) as exc:
+            store.mark_send_failed(ann_id, exc.message)
+            log.warning("announcement %d refused by Telegram: %s", ann_id, exc.message)
+            return PublishResult(Outcome.FAILED, store.get(ann_id), exc.message)
+        except NetworkError as exc:
+            if not never_reached_telegram(exc):
+                log.warning("announcement %d: outcome unknown (%s)", ann_id,
+                            type(exc.__cause__).__name__)
+                return PublishResult(Outcome.UNCERTAIN, store.mark_uncertain(ann_id, str(exc)))
+            await asyncio.sleep(backoff)
+            backoff *= 2
+        else:
+            posted = store.mark_posted(ann_id, message.message_id, message.date or datetime.now(UTC))
+            services.refresh_announcements()
+            log.info("announcement %d posted as channel message %d", ann_id, message.message_id)
+            return PublishResult(Outcome.POSTED, posted)
+    store.mark_send_failed(ann_id, "Telegram could not be reached")
+    reason = "Telegram could not be reached; nothing was posted"
+    return PublishResult(Outcome.FAILED, store.get(ann_id), reason)
+
+
+async def _dm(bot: Bot, services: Services, chat_id: int, text: str) -> bool:
+    """One subscriber DM; at most once, so an ambiguous failure counts as sent."""
+    backoff = FIRST_BACKOFF
+    for _ in range(SEND_ATTEMPTS):
+        try:
+            await bot.send_message(chat_id, text)
+            return True
+        except RetryAfter as exc:
+            await asyncio.sleep(_retry_delay(exc))
+        except Forbidden:
+            services.store.remove_blocked(chat_id)  # they blocked the bot: forget them
+            return False
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                services.store.remove_blocked(chat_id)
+            return False
+        except NetworkError as exc:
+            if not never_reached_telegram(exc):
+                return True
+            await asyncio.sleep(backoff)
+            backoff *= 2
+    return False
+
+
+async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | None) -> tuple[int, int]:
+    """DM a posted announcement to every subscriber once, resuming where a restart left off."""
+    store = services.store
+    ann = store.get(ann_id)
+    if ann is None or ann.state != "posted":
+        return 0, 0
+    store.start_delivery(ann_id)
+    text = subscriber_text(ann, services.engine.kb.texts.union)
+    done, total = store.delivery_progress(ann_id)
+    progress = None
+    if report_to is not None and total:
+        progress = await bot.send_message(report_to, _progress(done, total))
+    last = time.monotonic()
+    while batch := store.next_pending(ann_id, BATCH):
+        for chat_id in batch:
+            if store.claim_delivery(ann_id, chat_id):
+                store.finish_delivery(ann_id, chat_id, await _dm(bot, services, chat_id, text))
+            if progress is not None and time.monotonic() - last > PROGRESS_EVERY:
+                done, total = store.delivery_progress(ann_id)
+                await _edit_quietly(progress.edit_text(_progress(done, total)))
+                last = time.monotonic()
+    done, total = store.delivery_progress(ann_id)
+    if progress is not None:
+        await _edit_quietly(progress.edit_text(_progress(done, total, finished=True)))
+    log.info("announcement %d delivered: %d of %d", ann_id, done, total)
+    return done, total
+
+
+def _progress(done: int, total: int, finished: bool = False) -> str:
+    state = "Finished: sent" if finished else "Sending to subscribers: sent"
+    return f"{state} {done:,} of {total:,}."
+
+
+async def _edit_quietly(coro: object) -> None:
+    """A progress edit that fails (e.g. not modified) must not stop delivery."""
+    try:
+        await coro  # type: ignore[misc]
+    except (BadRequest, NetworkError) as exc:
+        log.debug("progress edit skipped: %s", exc)

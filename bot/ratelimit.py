@@ -1,0 +1,66 @@
+"""Outgoing requests: PTB's AIORateLimiter, plus retries for errors that are safe to retry.
+
+AIORateLimiter already waits out 429s. We add one thing: when Telegram answered with a
+5xx, or we never reached it, the request certainly had no effect, so sending it again
+cannot double a reply. A connection that died *after* the request left is not retried
+here: nobody knows whether Telegram acted on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import httpx
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
+
+log = logging.getLogger(__name__)
+
+
+def never_reached_telegram(error: NetworkError) -> bool:
+    """True when the request certainly did not take effect, so a retry cannot double it."""
+    if isinstance(error, RetryAfter):
+        return True
+    cause = error.__cause__
+    if cause is None:
+        return True  # Telegram answered with an HTTP error status: it did not act
+    if isinstance(error, TimedOut) and "Pool timeout" in str(error):
+        return True
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """AIORateLimiter that also retries requests that provably never took effect."""
+
+    def __init__(self, *args: Any, network_retries: int = 3, backoff: float = 0.25, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._network_retries = network_retries
+        self._backoff = backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]] | None:
+        delay = self._backoff
+        for attempt in range(self._network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except NetworkError as exc:
+                if isinstance(exc, RetryAfter) or attempt == self._network_retries:
+                    raise
+                if not never_reached_telegram(exc):
+                    raise
+                log.info("%s failed before reaching Telegram; retrying in %.2fs", endpoint, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None

@@ -1,0 +1,275 @@
+"""The matcher on the real knowledge base, with questions written the way members type them.
+
+A wrong answer on a picket line is worse than "I don't know": besides the questions that must
+be answered, there are tables of things that must NOT be answered (small talk, off-topic,
+in-domain questions the articles don't cover, empty messages and known traps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.matcher import Match
+
+# Our own member-style questions (none copied from the knowledge base or the eval set):
+# typos, text-speak, terse, paraphrased and long, each with the fact that must answer it.
+ANSWERS: list[tuple[str, str]] = [
+    # ballot
+    ("wot % voted 4 strike action", "ballot-result"),
+    ("how many of us backed the walkout in the ballot", "ballot-result"),
+    ("what was the turnout in the napo vote", "ballot-result"),
+    ("did we vote yes to strike action then", "ballot-result"),
+    ("result of the strike ballot pls", "ballot-result"),
+    ("whats the turnot", "ballot-result"),
+    ("where did they reveal the ballot result", "agm-llandudno"),
+    ("was the result announced at conference in llandudno", "agm-llandudno"),
+    ("will napo keep negotiating to avoid a strike", "mandate-talks"),
+    ("is there still a chance of a deal with ministers", "mandate-talks"),
+    # why, who and what
+    ("why r we on strike", "dispute-reason"),
+    ("why is the union striking", "dispute-reason"),
+    ("which companies want to take over probation work", "private-firms"),
+    ("is serco one of the firms", "private-firms"),
+    ("how much r the contracts worth in total", "contract-value"),
+    ("the privatisation contracts, how much are they worth in money terms", "contract-value"),
+    ("whats the contrct value", "contract-value"),
+    ("how many offenders will the private companies supervise each year", "offenders-covered"),
+    ("are the private firms paid by results", "offenders-covered"),
+    ("how many regions will the contracts cover", "contract-regions"),
+    ("is wales getting its own contract area", "contract-regions"),
+    ("what happens to high risk offenders under the plans", "national-probation-service"),
+    ("is the nps staying public", "national-probation-service"),
+    ("how many organisations have shown an interest in bidding", "bidder-interest"),
+    ("r foreign firms interested in the contracts", "bidder-interest"),
+    ("were g4s overcharging on tagging contracts", "g4s-serco-audit"),
+    ("can serco still bid after the tagging scandal", "g4s-serco-audit"),
+    ("whats transforming rehabilitation", "transforming-rehabilitation"),
+    ("what is TR", "transforming-rehabilitation"),
+    ("has probation privatisation been tried in the us", "us-outsourcing"),
+    ("is probation being privatised in america", "us-outsourcing"),
+    # people
+    ("who is our general secretary", "ian-lawrence"),
+    ("whos ian lawrance", "ian-lawrence"),
+    ("who is the boss of napo", "ian-lawrence"),
+    ("who's chris grayling", "chris-grayling"),
+    ("jeremy wright, who's he?", "jeremy-wright"),
+    ("whats napo stand 4", "about-napo"),
+    ("how old is the union", "about-napo"),
+    # positions
+    ("why does napo oppose privatisation", "union-objections"),
+    ("will privatisation lead to more reoffending", "union-objections"),
+    ("will the public be put at risk by the plans", "public-safety-concerns"),
+    ("what does napo actually want from the government", "union-demands"),
+    ("does napo want a debate in parliament", "union-demands"),
+    ("what did ian lawrence mean by unprecedented times", "unprecedented-times"),
+    ("what has the moj said about the strike", "ministry-response"),
+    ("is the moj disappointed with us", "ministry-response"),
+    ("what did wright mean by the status quo", "status-quo"),
+    ("did the ministry interfere with the consultation", "consultation-interference"),
+    ("did probation trust chairs write to grayling", "trusts-letter"),
+    # the strike
+    ("when is the strike happening", "strike-timing"),
+    ("wen is the strik", "strike-timing"),
+    ("what time does the strike start", "strike-timing"),
+    ("does the strike start at noon", "strike-timing"),
+    ("hi, quick one - when does the walkout start and how long is it for", "strike-timing"),
+    ("is the strike in england and wales", "strike-location"),
+    ("are officers in wales striking as well", "strike-location"),
+    ("how many times has napo been on strike before", "strike-rarity"),
+    ("is this napo's first ever strike", "strike-rarity"),
+    ("how meny staff are afected", "staff-affected"),
+    ("has the ministry got a backup plan", "contingency-plans"),
+    ("does the moj have contingency plans for the walkout", "contingency-plans"),
+    ("whats going on with the dispute, catch me up", "dispute-summary"),
+    ("overview pls", "dispute-summary"),
+]
+
+# Where the two articles disagree, the reply must carry both versions.
+CONFLICTS: list[tuple[str, tuple[str, ...]]] = [
+    ("84 or 80 percent in favour?", ("84.4", "80")),
+    ("was it 84.4% or 80%", ("84.4", "80")),
+    ("how many voted for strike action", ("84.4", "80")),
+    ("was it the third or the fourth strike", ("third", "fourth")),
+    ("how many strikes has napo had in its history", ("third", "fourth")),
+    ("has a date been fixed for the strike", ("yet to be fixed", "midday")),
+    ("is the strike at midday", ("yet to be fixed", "midday")),
+]
+
+SMALLTALK: list[tuple[str, str]] = [
+    ("hi", "greeting"),
+    ("hello there", "greeting"),
+    ("evening all", "greeting"),
+    ("thanks", "thanks"),
+    ("👍 cheers", "thanks"),
+    ("cheers mate", "thanks"),
+    ("nice one cheers", "thanks"),
+    ("who r u", "identity"),
+    ("ur a bot?", "identity"),
+    ("what can you do", "capabilities"),
+    ("bye", "goodbye"),
+]
+
+OFF_TOPIC = [
+    "who won the football last night",
+    "arsenal score",
+    "what's the weather",
+    "whats the weather like tomorrow",
+    "is the weather nice in wales",
+    "give me a recipe for lasagne",
+    "how do i make a cake",
+    "what's the capital of france",
+    "what's the price of bitcoin",
+    "how many calories in a banana",
+    "who is the prime minister",
+    "when is christmas",
+]
+
+# In the dispute's domain, but neither article says: must not be answered with a nearby fact.
+IN_DOMAIN_UNKNOWN = [
+    "is there strike pay",
+    "how much strike pay will i get",
+    "what happens to my pension",
+    "where are the picket lines",
+    "where is my nearest picket",
+    "is unison balloting too",
+    "when is the next strike",
+    "will there be another strike",
+    "can i claim overtime",
+]
+
+EMPTY = ["", "   ", "\n\t", "👍", "🙂🙂", "...", "?!"]
+
+# Questions that share exactly one word with some fact ("much", "time", "wales", "llandudno")
+# and must not be answered from that word alone.
+SINGLE_SHARED_WORD = [
+    "how much is a pint of milk",
+    "how much does a car cost",
+    "what time is it",
+    "where is the nearest pub",
+    "is wales playing rugby today",
+    "what's the weather in llandudno",
+    "how long is a piece of string",
+    "what is the date today",
+]
+
+
+def _describe(m: Match) -> str:
+    fact = m.fact.id if m.fact else None
+    return f"kind={m.kind} fact={fact} score={m.score} suggestions={[f.id for f in m.suggestions]}"
+
+
+def test_the_answer_table_is_big_and_covers_most_facts(engine: Engine) -> None:
+    assert len(ANSWERS) >= 40
+    assert len({q for q, _ in ANSWERS}) == len(ANSWERS)
+    assert {f for _, f in ANSWERS} <= set(engine.kb.facts)
+    assert len({f for _, f in ANSWERS}) >= 0.9 * len(engine.kb.facts)
+    # Our questions are ours: none is one of the knowledge base's own phrasings.
+    phrasings = {p.lower() for fact in engine.kb.facts.values() for p in fact.phrasings}
+    assert not [q for q, _ in ANSWERS if q.lower() in phrasings]
+
+
+@pytest.mark.parametrize(("question", "fact_id"), ANSWERS)
+def test_member_questions_get_the_right_fact(engine: Engine, question: str, fact_id: str) -> None:
+    m = engine.match(question)
+    assert m.kind == "answer" and m.fact is not None and m.fact.id == fact_id, _describe(m)
+    assert m.score > 0
+
+
+@pytest.mark.parametrize(("question", "figures"), CONFLICTS)
+def test_disputed_figures_are_both_given(engine: Engine, question: str, figures: tuple[str, ...]) -> None:
+    reply = engine.ask(question)
+    assert reply.answered, reply.text
+    for figure in figures:
+        assert figure in reply.text
+    # Both articles are named, so a member can see who said which.
+    assert {s.id for s in reply.sources} == {"independent", "bbc"}
+
+
+@pytest.mark.parametrize(("message", "talk_id"), SMALLTALK)
+def test_small_talk_is_friendly_and_not_an_answer(engine: Engine, message: str, talk_id: str) -> None:
+    m = engine.match(message)
+    assert m.kind == "smalltalk", _describe(m)
+    assert m.smalltalk is not None and m.smalltalk.id == talk_id
+    assert m.fact is None
+    assert not engine.ask(message).answered
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC + IN_DOMAIN_UNKNOWN)
+def test_off_topic_and_uncovered_questions_are_declined(engine: Engine, question: str) -> None:
+    m = engine.match(question)
+    assert m.kind == "decline", _describe(m)
+    assert m.fact is None and m.suggestions == ()
+    assert engine.ask(question).text == engine.kb.texts.decline
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [("is there strike pay", "pay"), ("what happens to my pension", "pension"),
+     ("is unison balloting too", "unison"), ("where are the picket lines", "picket")],
+)
+def test_decline_remembers_the_words_no_fact_knows(engine: Engine, question: str, word: str) -> None:
+    assert word in engine.match(question).unknown
+
+
+@pytest.mark.parametrize("message", EMPTY)
+def test_empty_or_emoji_only_messages_are_empty(engine: Engine, message: str) -> None:
+    m = engine.match(message)
+    assert m.kind == "empty", _describe(m)
+    assert not engine.ask(message).answered
+
+
+@pytest.mark.parametrize("question", SINGLE_SHARED_WORD)
+def test_one_shared_word_is_not_enough_for_an_answer(engine: Engine, question: str) -> None:
+    m = engine.match(question)
+    assert m.kind != "answer", _describe(m)
+
+
+def test_weather_trap(engine: Engine) -> None:
+    m = engine.match("what's the weather")
+    assert m.kind == "decline" and m.fact is None, _describe(m)
+
+
+def test_stopwords_alone_are_not_a_question(engine: Engine) -> None:
+    m = engine.match("what is the")
+    assert m.kind != "answer", _describe(m)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Both facts that are about G4S, and nothing else.
+        ("g4s", {"private-firms", "g4s-serco-audit"}),
+        # Two or three of the facts about the contracts.
+        ("contracts", {"contract-value", "contract-regions", "offenders-covered", "bidder-interest"}),
+    ],
+)
+def test_an_ambiguous_query_asks_which_was_meant(engine: Engine, question: str, expected: set[str]) -> None:
+    m = engine.match(question)
+    assert m.kind == "clarify", _describe(m)
+    assert m.fact is None
+    assert 2 <= len(m.suggestions) <= 3
+    assert {f.id for f in m.suggestions} <= expected
+    assert len({f.id for f in m.suggestions}) == len(m.suggestions)
+    # Suggestions are ranked: the first is the best-scoring candidate.
+    ranked = [f.id for f, _ in engine.matcher.rank(question, 3)]
+    assert m.suggestions[0].id == ranked[0]
+
+
+def test_a_specific_question_does_not_clarify(engine: Engine) -> None:
+    # Adding the missing detail to an ambiguous query settles it.
+    assert engine.match("g4s tagging audit").fact.id == "g4s-serco-audit"  # type: ignore[union-attr]
+    assert engine.match("g4s and serco, who are they").kind == "answer"
+
+
+def test_rank_orders_best_first_and_respects_limit(engine: Engine) -> None:
+    ranked = engine.matcher.rank("how much are the contracts worth", limit=3)
+    assert len(ranked) == 3
+    assert ranked[0][0].id == "contract-value"
+    scores = [s for _, s in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert engine.matcher.rank("", limit=3) == []
+
+
+def test_suggest_keeps_only_existing_facts(engine: Engine) -> None:
+    assert [f.id for f in engine.matcher.suggest(["strike-timing", "nope", "ballot-result"])] == [
+        "strike-timing", "ballot-result"]
