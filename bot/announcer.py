@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from .ratelimit import never_reached_telegram
+from .ratelimit import AT_MOST_ONCE, never_reached_telegram
 from .schedule import format_london
 from .services import Services
 from .store import Announcement
@@ -44,6 +44,11 @@ class PublishResult:
     outcome: Outcome
     announcement: Announcement | None = None
     reason: str = ""
+
+
+def _at_most_once(bot: Bot) -> dict[str, object]:
+    """Ask the rate limiter (if any) never to repeat a send whose outcome is unknown."""
+    return {"rate_limit_args": AT_MOST_ONCE} if getattr(bot, "rate_limiter", None) else {}
 
 
 def _retry_delay(error: RetryAfter) -> float:
@@ -79,7 +84,7 @@ async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | Non
     backoff = FIRST_BACKOFF
     for _ in range(SEND_ATTEMPTS):
         try:
-            message = await bot.send_message(channel, text)
+            message = await bot.send_message(channel, text, **_at_most_once(bot))
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))
         except (BadRequest, Forbidden) as exc:
@@ -108,7 +113,7 @@ async def _dm(bot: Bot, services: Services, chat_id: int, text: str) -> bool:
     backoff = FIRST_BACKOFF
     for _ in range(SEND_ATTEMPTS):
         try:
-            await bot.send_message(chat_id, text)
+            await bot.send_message(chat_id, text, **_at_most_once(bot))
             return True
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))

@@ -162,7 +162,7 @@ class _Dict(dict):  # type: ignore[type-arg]
     line: int = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that records line numbers for error messages."""
 
 

@@ -11,6 +11,7 @@ Plain `WRatio`/`token_set_ratio` are not used: they score 100 on one shared word
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,6 +22,9 @@ from rapidfuzz import fuzz, process, utils
 
 from .knowledge import Fact, KnowledgeBase, SmallTalk
 from .text import Normaliser, stem
+
+COMMON_POSTINGS = 64  # a word in more facts than this is "common" (see _rank)
+SIMILARITY_PHRASINGS = 4  # per candidate fact: those sharing the most with the question
 
 Kind = Literal["answer", "clarify", "decline", "smalltalk", "empty"]
 
@@ -59,9 +63,25 @@ class Thresholds:
 
 @dataclass
 class _FactIndex:
-    weights: dict[str, float] = field(default_factory=dict)
-    phrasings: list[str] = field(default_factory=list)
-    phrasing_sets: list[frozenset[str]] = field(default_factory=list)
+    weights: dict[str, float]
+    # Per phrasing: its stems, and their total rarity (for "does the question contain it").
+    phrasing_sets: list[frozenset[str]]
+    phrasing_totals: list[float] = field(default_factory=list)
+    by_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> phrasings with it
+    # The phrasings' slice of Matcher._phrasings (pre-processed strings for rapidfuzz).
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate fact and the three parts of its score."""
+
+    fact: Fact
+    score: float
+    coverage: float
+    contained: float
+    similarity: float
 
 
 def _centrality(stems_per_phrasing: list[set[str]], anchors: set[str]) -> dict[str, float]:
@@ -92,11 +112,15 @@ class Matcher:
         self.norm = Normaliser(kb.vocabulary, known)
         self._index: dict[str, _FactIndex] = {}
         self._postings: dict[str, list[str]] = defaultdict(list)
+        self._phrasings: list[str] = []
+        self._owner: list[str] = []
         for fact in kb.facts.values():
             self._add(fact)
         n = max(len(kb.facts), 1)
         self._idf = {s: math.log(1 + n / len(ids)) for s, ids in self._postings.items()}
         self._unknown_idf = math.log(1 + n / 0.5)
+        for idx in self._index.values():
+            idx.phrasing_totals = [sum(self._idf.get(s, 0.0) for s in p) for p in idx.phrasing_sets]
         self._talk: list[tuple[str, SmallTalk]] = [
             (" ".join(self.norm.words(p)), t) for t in kb.smalltalk for p in t.phrasings
         ]
@@ -106,15 +130,24 @@ class Matcher:
 
     def _add(self, fact: Fact) -> None:
         per_phrasing = [set(self.norm.content(p)) for p in fact.phrasings]
+        per_phrasing = [p for p in per_phrasing if p]
         anchors = set(self.norm.content(" ".join((fact.title, *fact.keywords))))
         weights = _centrality(per_phrasing, anchors)
         for text in (fact.answer, *(c.quote for c in fact.claims)):
             for s in self.norm.content(text):
                 weights.setdefault(s, 0.4)
-        idx = _FactIndex(
-            weights, [" ".join(sorted(p)) for p in per_phrasing], [frozenset(p) for p in per_phrasing if p]
+        start = len(self._phrasings)
+        # Processed once here, so the per-question call can skip processing.
+        self._phrasings += [utils.default_process(" ".join(sorted(p))) for p in per_phrasing]
+        self._owner += [fact.id] * len(per_phrasing)
+        by_stem: dict[str, list[int]] = defaultdict(list)
+        for i, stems in enumerate(per_phrasing):
+            for s in stems:
+                by_stem[s].append(i)
+        self._index[fact.id] = _FactIndex(
+            weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem),
+            start=start, end=len(self._phrasings),
         )
-        self._index[fact.id] = idx
         for s in weights:
             self._postings[s].append(fact.id)
 
@@ -122,9 +155,9 @@ class Matcher:
 
     def rank(self, question: str, limit: int = 5) -> list[tuple[Fact, float]]:
         """Facts by score, best first; the basis for answer/clarify/decline."""
-        return self._rank(self.norm.content(question), limit)
+        return [(c.fact, c.score) for c in self._rank(self.norm.content(question), limit)]
 
-    def _rank(self, stems: list[str], limit: int) -> list[tuple[Fact, float]]:
+    def _rank(self, stems: list[str], limit: int) -> list[Scored]:
         if not stems:
             return []
         qweights = {s: self._idf[s] for s in stems if s in self._idf}
@@ -133,42 +166,75 @@ class Matcher:
         unknown = sum(1 for s in stems if s not in self._idf)
         total = sum(qweights.values()) + self._unknown_idf * min(unknown, self.t.unknown_cap)
         coverage: dict[str, float] = defaultdict(float)
-        for s, q in qweights.items():
-            for fid in self._postings.get(s, ()):
+        # Rarest words first. A very common word ("strike" in a big base) only adds to facts
+        # already found through rarer ones: walking its long postings list would cost more
+        # than it could change, since those facts lack the question's rarer words.
+        for s, q in sorted(qweights.items(), key=lambda sq: -sq[1]):
+            postings = self._postings[s]
+            if coverage and len(postings) > COMMON_POSTINGS:
+                for fid in coverage:
+                    coverage[fid] += q * self._index[fid].weights.get(s, 0.0)
+                continue
+            for fid in postings:
                 coverage[fid] += q * self._index[fid].weights[s]
         if not coverage:
             return []
         candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[: max(limit, 8)]
-        query = " ".join(sorted(stems))
-        qset = frozenset(stems)
-        self.last_parts: dict[str, tuple[float, float, float]] = {}
+        shared = {fid: self._shared(self._index[fid], qweights) for fid in candidates}
+        similarity = self._similarity(" ".join(sorted(stems)), shared)
+        t = self.t
         scored = []
         for fid in candidates:
-            idx = self._index[fid]
-            best = process.extractOne(
-                query, idx.phrasings, scorer=fuzz.token_sort_ratio, processor=utils.default_process
-            )
-            sim = best[1] / 100 if best else 0.0
             cov = coverage[fid] / total
-            inside = max((self._contained(p, qset) for p in idx.phrasing_sets), default=0.0)
-            t = self.t
+            inside = self._contained(self._index[fid], shared[fid])
+            sim = similarity.get(fid, 0.0)
             score = t.coverage_weight * cov + t.phrasing_weight * inside + t.similarity_weight * sim
-            self.last_parts[fid] = (round(cov, 3), round(inside, 3), round(sim, 3))
-            scored.append((self.kb.facts[fid], round(score, 4)))
-        scored.sort(key=lambda fs: fs[1], reverse=True)
+            scored.append(Scored(self.kb.facts[fid], score, cov, inside, sim))
+        scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit]
 
-    def _contained(self, phrasing: frozenset[str], query: frozenset[str]) -> float:
-        """How much of one phrasing (by word rarity) the question contains.
+    @staticmethod
+    def _shared(idx: _FactIndex, qweights: dict[str, float]) -> dict[int, float]:
+        """For each phrasing sharing a word with the question: the rarity of what it shares."""
+        acc: dict[int, float] = defaultdict(float)
+        for s, w in qweights.items():
+            for i in idx.by_stem.get(s, ()):
+                acc[i] += w
+        return acc
+
+    def _similarity(self, query: str, shared: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Best fuzzy similarity of the question to each candidate's phrasings, in one call.
+
+        Only phrasings that share a word with the question are compared: the others cannot
+        be the best match, and skipping them keeps a 100x knowledge base fast.
+        """
+        choices: list[str] = []
+        owners: list[str] = []
+        for fid, acc in shared.items():
+            start = self._index[fid].start
+            closest = heapq.nlargest(SIMILARITY_PHRASINGS, acc, key=acc.__getitem__)
+            choices += [self._phrasings[start + i] for i in closest]
+            owners += [fid] * len(closest)
+        best: dict[str, float] = {}
+        # Choices were processed with utils.default_process at build time; the query the same way.
+        for _, score, i in process.extract(
+            utils.default_process(query), choices, scorer=fuzz.token_sort_ratio, processor=None, limit=None
+        ):
+            best[owners[i]] = max(best.get(owners[i], 0.0), score / 100)
+        return best
+
+    def _contained(self, idx: _FactIndex, shared: dict[int, float]) -> float:
+        """How much of the best phrasing (by word rarity) the question contains.
 
         A phrasing made only of common words ("napo strike") is weak evidence even when
         the question contains all of it, so its share is scaled down.
         """
-        total = sum(self._idf.get(s, 0.0) for s in phrasing)
-        if not total:
-            return 0.0
-        shared = sum(self._idf.get(s, 0.0) for s in phrasing & query)
-        return shared / total * min(1.0, shared / self.t.phrasing_evidence)
+        best = 0.0
+        for i, weight in shared.items():
+            total = idx.phrasing_totals[i]
+            if total:
+                best = max(best, weight / total * min(1.0, weight / self.t.phrasing_evidence))
+        return best
 
     # ------------------------------------------------------------------ verdict
 
@@ -185,26 +251,29 @@ class Matcher:
         ranked = self._rank(stems, 4)
         if not ranked:
             return Match("decline", question, unknown=unknown)
-        top_fact, top = ranked[0]
-        close = [f for f, s in ranked if top - s < self.t.margin]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        top, t = ranked[0], self.t
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        close = [c.fact for c in ranked if top.score - c.score < t.margin]
+        # In a chatty message unknown words are mostly context; in a short one they are the point.
+        needed = t.long_unknown_coverage if len(stems) >= t.long_question else t.unknown_coverage
+        if unknown and top.coverage < needed:
+            # Most of what was asked is about something no fact covers: don't guess.
+            return Match("decline", question, None, top.score, unknown=unknown)
         # A fact far ahead of the rest may answer below the usual bar, unless the question
         # has words no fact knows: those may be exactly what is being asked about.
-        clear = not unknown and top >= self.t.clarify and top - second >= self.t.clear_lead
-        # In a chatty message unknown words are mostly context; in a short one they are the point.
-        long = len(stems) >= self.t.long_question
-        needed = self.t.long_unknown_coverage if long else self.t.unknown_coverage
-        if unknown and self.last_parts[top_fact.id][0] < needed:
-            # Most of what was asked is about something no fact covers: don't guess.
-            return Match("decline", question, None, top, unknown=unknown)
-        if (top >= self.t.answer and len(close) == 1) or clear:
-            return Match("answer", question, top_fact, top, unknown=unknown)
-        if top >= self.t.clarify:
+        clear = not unknown and top.score >= t.clarify and top.score - second >= t.clear_lead
+        if (top.score >= t.answer and len(close) == 1) or clear:
+            return Match("answer", question, top.fact, round(top.score, 4), unknown=unknown)
+        if top.score >= t.clarify:
             if len(close) == 1:
-                close = [f for f, s in ranked[:3] if s >= self.t.clarify]
+                close = [c.fact for c in ranked[:3] if c.score >= t.clarify]
             if len(close) > 1:
-                return Match("clarify", question, None, top, tuple(close[:3]), unknown=unknown)
-        return Match("decline", question, None, top, unknown=unknown)
+                return Match("clarify", question, None, round(top.score, 4), tuple(close[:3]), unknown)
+        return Match("decline", question, None, round(top.score, 4), unknown=unknown)
+
+    def explain(self, question: str, limit: int = 4) -> list[Scored]:
+        """The top candidates with their score parts, for tuning and `check`."""
+        return self._rank(self.norm.content(question), limit)
 
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
         if not self._talk:

@@ -1,9 +1,12 @@
 """Outgoing requests: PTB's AIORateLimiter, plus retries for errors that are safe to retry.
 
-AIORateLimiter already waits out 429s. We add one thing: when Telegram answered with a
-5xx, or we never reached it, the request certainly had no effect, so sending it again
-cannot double a reply. A connection that died *after* the request left is not retried
-here: nobody knows whether Telegram acted on it.
+AIORateLimiter already waits out 429s. We add retries for network failures:
+- when Telegram answered with a 5xx, or we never reached it, the request had no effect,
+  so sending it again is always safe;
+- when the connection died *after* the request left, nobody knows whether Telegram acted.
+  A member's reply is retried anyway (a rare double beats a lost answer), but a call made
+  with `rate_limit_args=AT_MOST_ONCE` (channel posts, announcement DMs) is not: the outbox
+  decides those.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
+
+AT_MOST_ONCE = {"at_most_once": True}
 
 
 def never_reached_telegram(error: NetworkError) -> bool:
@@ -47,20 +52,20 @@ class RetryingRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]] | None:
+        at_most_once = isinstance(rate_limit_args, dict) and rate_limit_args.get("at_most_once", False)
+        max_retries = rate_limit_args if isinstance(rate_limit_args, int) else None
         delay = self._backoff
         for attempt in range(self._network_retries + 1):
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
+                return await super().process_request(callback, args, kwargs, endpoint, data, max_retries)
             except NetworkError as exc:
                 if isinstance(exc, RetryAfter) or attempt == self._network_retries:
                     raise
-                if not never_reached_telegram(exc):
+                if at_most_once and not never_reached_telegram(exc):
                     raise
-                log.info("%s failed before reaching Telegram; retrying in %.2fs", endpoint, delay)
+                log.info("%s failed (%s); retrying in %.2fs", endpoint, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay *= 2
         return None

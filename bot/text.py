@@ -133,6 +133,7 @@ class Normaliser:
         )
         self.max_synonym = max((len(k) for k, _ in self.synonyms), default=1)
         self.synonym_map = {k: v for k, v in self.synonyms if k}
+        self._starts = {k[0] for k in self.synonym_map if len(k) > 1}
         words = set(self.stopwords)
         for w in known_words:
             words.update(self._expand(tokens(w)))
@@ -152,7 +153,8 @@ class Normaliser:
         out: list[str] = []
         i = 0
         while i < len(spoken):
-            for size in range(min(self.max_synonym, len(spoken) - i), 0, -1):
+            longest = min(self.max_synonym, len(spoken) - i) if spoken[i] in self._starts else 1
+            for size in range(longest, 0, -1):
                 canonical = self.synonym_map.get(tuple(spoken[i : i + size]))
                 if canonical is not None:
                     out.extend(canonical)

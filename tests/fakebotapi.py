@@ -1052,6 +1052,17 @@ class FakeBotAPI:
         self._notify()
         return update
 
+    def redeliver(self, update: dict) -> dict:
+        """Queue an update again with its ORIGINAL ``update_id``, as Telegram does when a bot
+        died before its acknowledgement arrived."""
+        copy = dict(update)
+        self._updates.append(copy)
+        self._updates.sort(key=lambda u: u["update_id"])
+        if self._poll_waiter is not None and not self._poll_waiter.done():
+            self._poll_waiter.set_result("update")
+        self._notify()
+        return copy
+
     def send_text(
         self,
         text: str,

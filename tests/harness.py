@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Settings
 from bot.engine import Engine
+from bot.logs import setup_logging
 from bot.services import Services, get_services
 from tests.fakebotapi import FakeBotAPI
 
@@ -50,6 +51,7 @@ class RunningBot:
         )
 
     async def start(self) -> RunningBot:
+        setup_logging(secret=self.fake.token)  # as `python -m bot run` does
         self.app = build_application(self.settings(), self.engine)
         await self.app.initialize()
         if self.app.post_init:

@@ -21,6 +21,7 @@ ANSWERS: list[tuple[str, str]] = [
     ("did we vote yes to strike action then", "ballot-result"),
     ("result of the strike ballot pls", "ballot-result"),
     ("whats the turnot", "ballot-result"),
+    ("wot woz the turnot", "ballot-result"),
     ("where did they reveal the ballot result", "agm-llandudno"),
     ("was the result announced at conference in llandudno", "agm-llandudno"),
     ("will napo keep negotiating to avoid a strike", "mandate-talks"),
@@ -47,6 +48,7 @@ ANSWERS: list[tuple[str, str]] = [
     ("what is TR", "transforming-rehabilitation"),
     ("has probation privatisation been tried in the us", "us-outsourcing"),
     ("is probation being privatised in america", "us-outsourcing"),
+    ("what's happened with outsourcing in the us", "us-outsourcing"),
     # people
     ("who is our general secretary", "ian-lawrence"),
     ("whos ian lawrance", "ian-lawrence"),
@@ -273,3 +275,34 @@ def test_rank_orders_best_first_and_respects_limit(engine: Engine) -> None:
 def test_suggest_keeps_only_existing_facts(engine: Engine) -> None:
     assert [f.id for f in engine.matcher.suggest(["strike-timing", "nope", "ballot-result"])] == [
         "strike-timing", "ballot-result"]
+
+
+# Our own questions the matcher currently gets wrong. They are NOT in the must-pass tables and
+# the thresholds were not tuned for them. They are xfail (not strict, so that tuning elsewhere
+# never turns the suite red): an XPASS in the summary means one can move into the tables above.
+# Expected kind and fact, with what the matcher gave when this was written.
+KNOWN_MISSES: list[tuple[str, str, str | None, str]] = [
+    ("what's this whole dispute actually about", "answer", "dispute-reason",
+     "declined: 'whole' counts as an unknown topic word"),
+    ("who is napo anyway", "answer", "about-napo", "declined: 'anyway' counts as unknown"),
+    ("is napo striking because of privatisation", "answer", "dispute-reason",
+     "declined: 'because' (also what 'coz'/'cos' expand to) counts as unknown"),
+    ("which is right, 84.4% or 80%?", "answer", "ballot-result", "declined: 'right' counts as unknown"),
+    ("im a member in a probation trust office and i was wondering if you could tell me when exactly "
+     "the strike is supposed to be happening as my manager hasnt said", "answer", "strike-timing",
+     "declined: long chatty message"),
+    ("is it about selling off probation", "answer", "dispute-reason", "WRONG answer: us-outsourcing"),
+    ("thank you so much", "smalltalk", None, "WRONG answer: contract-value (from 'much')"),
+    ("thanks a million", "smalltalk", None, "declined ('million' is a contract word)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "fact_id"),
+    [pytest.param(q, k, f, marks=pytest.mark.xfail(strict=False, reason=why), id=q[:40])
+     for q, k, f, why in KNOWN_MISSES],
+)
+def test_known_misses(engine: Engine, question: str, kind: str, fact_id: str | None) -> None:
+    m = engine.match(question)
+    assert m.kind == kind, _describe(m)
+    assert (m.fact.id if m.fact else None) == fact_id, _describe(m)

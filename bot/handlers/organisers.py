@@ -163,9 +163,18 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await handler(query.message, context, services, ann, query.from_user.id)
 
 
+async def _remove_buttons(message: Message) -> None:
+    """Cosmetic: on a double tap or a second device the buttons are already gone, and
+    Telegram's "message is not modified" must not stop the action or its report."""
+    try:
+        await message.edit_reply_markup(None)
+    except BadRequest as exc:
+        log.debug("buttons not removed: %s", exc.message)
+
+
 async def _post(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                 ann: Announcement, actor: int) -> None:
-    await message.edit_reply_markup(None)
+    await _remove_buttons(message)
     result = await announcer.publish(context.bot, services, ann.id, actor)
     await _report(context, services, result, message.chat_id)
 
@@ -207,13 +216,13 @@ async def ask_to_check(bot: object, ann: Announcement, chat_id: int) -> None:
 async def _cancel(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                   ann: Announcement, actor: int) -> None:
     ok = services.store.cancel(ann.id, actor)
-    await message.edit_reply_markup(None)
+    await _remove_buttons(message)
     await message.reply_text(f"#{ann.id} cancelled." if ok else f"#{ann.id} is already {ann.state}.")
 
 
 async def _schedule(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                     ann: Announcement, actor: int) -> None:
-    await message.edit_reply_markup(None)
+    await _remove_buttons(message)
     try:
         ann = services.store.confirm_schedule(ann.id, actor)
     except StoreError:
@@ -226,7 +235,7 @@ async def _schedule(message: Message, context: ContextTypes.DEFAULT_TYPE, servic
 
 async def _pin(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                ann: Announcement, actor: int) -> None:
-    await message.edit_reply_markup(None)
+    await _remove_buttons(message)
     if ann.state != "posted" or ann.message_id is None or ann.channel_id is None:
         await message.reply_text(f"#{ann.id} can't be pinned: it is {ann.state}.")
         return
@@ -236,7 +245,7 @@ async def _pin(message: Message, context: ContextTypes.DEFAULT_TYPE, services: S
 
 async def _there(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                  ann: Announcement, actor: int) -> None:
-    await message.edit_reply_markup(None)
+    await _remove_buttons(message)
     try:
         ann = services.store.resolve_uncertain(ann.id, actor, posted=True)
     except StoreError:

@@ -1,0 +1,154 @@
+"""`python -m bot ask|chat|check`, run in-process with injected streams (and once for real)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import MINI_FACTS, MINI_SOURCES, ROOT, KbWriter, line_of
+
+from bot.cli import main
+from bot.knowledge import KnowledgeBase
+
+JSON_FIELDS = {"question", "answered", "fact", "score", "text", "sources", "suggestions"}
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_ask_prints_the_reply(kb: KnowledgeBase) -> None:
+    code, out, err = run(["ask", "when", "does", "the", "strike", "start"])
+    assert code == 0 and err == ""
+    assert out.startswith(kb.facts["strike-timing"].answer)
+    assert "Sources:" in out and "BBC News" in out
+
+
+def test_ask_a_quoted_question(kb: KnowledgeBase) -> None:
+    code, out, _ = run(["ask", "how much are the contracts worth?"])
+    assert code == 0
+    assert kb.facts["contract-value"].answer in out
+
+
+def test_ask_reads_stdin_when_no_question_given(kb: KnowledgeBase) -> None:
+    code, out, _ = run(["ask"], stdin="when is the strike\n\nwhat's the weather\n")
+    assert code == 0
+    assert kb.facts["strike-timing"].answer in out
+    assert kb.texts.decline in out
+
+
+def test_ask_json_writes_one_object_per_stdin_line_in_order(kb: KnowledgeBase) -> None:
+    questions = ["when is the strike", "", "hi", "g4s", "is there strike pay", "   "]
+    code, out, err = run(["ask", "--json"], stdin="\n".join(questions) + "\n")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == len(questions)  # blank lines still get an object each
+    objects = [json.loads(line) for line in lines]
+    assert [o["question"] for o in objects] == questions
+    for o in objects:
+        assert set(o) == JSON_FIELDS
+    timing, blank, hello, g4s, pay, spaces = objects
+    assert timing["answered"] is True and timing["fact"] == "strike-timing"
+    assert {s["outlet"] for s in timing["sources"]} == {"BBC News", "The Independent"}
+    assert {s["date"] for s in timing["sources"]} == {None, "2013-10-18"}
+    for o in (blank, hello, g4s, pay, spaces):
+        assert o["answered"] is False and o["fact"] is None and o["sources"] == []
+    assert len(g4s["suggestions"]) >= 2
+    assert pay["text"] == kb.texts.decline
+
+
+def test_ask_json_with_a_question_argument(kb: KnowledgeBase) -> None:
+    code, out, _ = run(["ask", "--json", "turnout?"])
+    assert code == 0
+    (line,) = out.splitlines()
+    data = json.loads(line)
+    assert data["fact"] == "ballot-result" and data["question"] == "turnout?"
+    assert data["text"].startswith(kb.facts["ballot-result"].answer)
+
+
+def test_check_on_the_shipped_knowledge_exits_0(kb: KnowledgeBase) -> None:
+    code, out, err = run(["check"])
+    assert code == 0 and err == ""
+    assert "OK" in out and f"{len(kb.facts)} facts" in out and "2 sources" in out
+
+
+@pytest.mark.parametrize("how", ["positional", "--knowledge"])
+def test_check_on_a_broken_dir_exits_1_with_file_line_reason(
+    tmp_path: Path, write_kb: KbWriter, how: str
+) -> None:
+    broken = MINI_FACTS.replace("source: bulletin", "source: nowhere")
+    directory = write_kb(tmp_path, facts_main=broken)
+    argv = ["check", str(directory)] if how == "positional" else ["check", "--knowledge", str(directory)]
+    code, out, err = run(argv)
+    assert code == 1
+    assert "OK" not in out
+    where = f"{directory / 'facts' / 'main.yaml'}:{line_of(broken, 'source: nowhere')}: "
+    assert where + "fact 'walkout-day': unknown source id 'nowhere'" in err
+    assert "1 problem(s)" in err
+    assert "Traceback" not in err
+
+
+def test_check_lists_every_problem(tmp_path: Path, write_kb: KbWriter) -> None:
+    sources = MINI_SOURCES.replace("    date: null\n", "")
+    directory = write_kb(tmp_path, facts_main=MINI_FACTS.replace("related: [class-sizes]", "related: [x]"),
+                         sources=sources)
+    code, _, err = run(["check", str(directory)])
+    assert code == 1
+    assert f"{directory / 'sources.yaml'}:{line_of(sources, '- id: bulletin')}: " in err
+    assert "missing required field 'date'" in err
+    assert "unknown related fact 'x'" in err
+    assert "2 problem(s)" in err
+
+
+def test_ask_with_a_broken_knowledge_dir_fails_cleanly(tmp_path: Path, write_kb: KbWriter) -> None:
+    directory = write_kb(tmp_path, facts_main="facts: [")
+    code, out, err = run(["ask", "--knowledge", str(directory), "hello"])
+    assert code == 1 and out == ""
+    assert "main.yaml:" in err and "invalid YAML" in err and "Traceback" not in err
+
+
+def test_knowledge_option_selects_another_union(tmp_path: Path, write_kb: KbWriter) -> None:
+    directory = write_kb(tmp_path)  # the fictional teachers' union from conftest
+    code, out, _ = run(["ask", "--knowledge", str(directory), "when is the walkout"])
+    assert code == 0
+    assert out.startswith("The walkout is on Thursday and lasts one day.")
+    assert "Staffroom Bulletin" in out and "Napo" not in out
+    # A Napo question finds nothing there, and the decline is the teachers' union's own.
+    code, out, _ = run(["ask", "--knowledge", str(directory), "what was the napo ballot turnout"])
+    assert out.strip() == "No sourced answer to that, ask your FST rep."
+
+
+def test_chat_greets_answers_and_quits(kb: KnowledgeBase) -> None:
+    greeting = next(t for t in kb.smalltalk if t.id == "greeting")
+    code, out, _ = run(["chat"], stdin="hi\nquit\nwhen is the strike\n")
+    assert code == 0
+    assert out.startswith(f"{kb.texts.name}: {kb.texts.welcome}")
+    assert greeting.reply in out
+    # Nothing after "quit" is read.
+    assert kb.facts["strike-timing"].answer not in out
+
+
+def test_chat_shows_related_topics_and_ends_at_end_of_input(kb: KnowledgeBase) -> None:
+    fact = kb.facts["ballot-result"]
+    code, out, _ = run(["chat"], stdin="what was the turnout\n")
+    assert code == 0
+    assert fact.answer in out
+    related = [kb.facts[r].title for r in fact.related]
+    assert "Related: " + " · ".join(related) in out
+
+
+def test_python_dash_m_bot_ask_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "how many staff are affected"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "7,500 staff" in result.stdout
+    assert "BBC News" in result.stdout

@@ -1,0 +1,146 @@
+"""The engine facade that the CLI and the Telegram handlers share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import KbWriter
+
+from bot.announcements_kb import announcement_facts
+from bot.engine import MAX_QUESTION, Engine
+from bot.render import Reply
+
+
+def test_ask_returns_a_rendered_reply(engine: Engine) -> None:
+    reply = engine.ask("when does the strike start")
+    assert isinstance(reply, Reply)
+    assert reply.answered and reply.fact is not None and reply.fact.id == "strike-timing"
+    assert reply.question == "when does the strike start"
+    assert reply.text.startswith(engine.kb.facts["strike-timing"].answer)
+
+
+def test_ask_declines_without_a_fact(engine: Engine) -> None:
+    reply = engine.ask("what's the weather")
+    assert not reply.answered and reply.fact is None
+    assert reply.text == engine.kb.texts.decline
+
+
+@pytest.mark.parametrize("fact_id", ["ballot-result", "strike-timing", "about-napo"])
+def test_fact_gives_a_facts_card(engine: Engine, fact_id: str) -> None:
+    reply = engine.fact(fact_id)
+    assert reply is not None
+    assert reply.answered and reply.fact is engine.kb.facts[fact_id]
+    assert reply.text.startswith(engine.kb.facts[fact_id].answer)
+    assert reply.sources
+
+
+def test_fact_of_an_unknown_id_is_none(engine: Engine) -> None:
+    assert engine.fact("no-such-fact") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("g4s", {"private-firms", "g4s-serco-audit"}),
+        ("turnout", {"ballot-result"}),
+        ("grayling", {"chris-grayling"}),
+    ],
+)
+def test_search_finds_facts_for_partial_queries(engine: Engine, query: str, expected: set[str]) -> None:
+    found = engine.search(query)
+    assert expected <= {f.id for f in found}
+    assert found[0].id in expected
+    assert len(found) <= 5
+
+
+@pytest.mark.parametrize("query", ["", "zzzqqq", "the"])
+def test_search_finds_nothing_for_nothing(engine: Engine, query: str) -> None:
+    assert engine.search(query) == []
+
+
+def test_search_respects_limit(engine: Engine) -> None:
+    assert len(engine.search("strike", limit=2)) <= 2
+
+
+def test_a_huge_question_is_answered_not_crashed_on(engine: Engine) -> None:
+    question = ("when is the strike " + "and also blah blah " * 250)[:4000]
+    assert len(question) == 4000
+    reply = engine.ask(question)
+    assert isinstance(reply, Reply)
+    assert len(reply.question) == MAX_QUESTION
+
+
+def test_only_the_first_part_of_a_long_message_is_matched(engine: Engine) -> None:
+    padding = "the " * (MAX_QUESTION // 4 + 10)
+    question = padding + "when is the strike"
+    assert len(padding) > MAX_QUESTION
+    # The whole message would be answered; the engine only reads the first MAX_QUESTION chars.
+    whole = engine.matcher.match(question)
+    assert whole.kind == "answer" and whole.fact is not None and whole.fact.id == "strike-timing"
+    assert engine.match(question).kind != "answer"
+    assert engine.match(question).question == question[:MAX_QUESTION]
+
+
+def test_shipped_knowledge_base_is_consistent(engine: Engine) -> None:
+    assert engine.consistency_problems() == []
+
+
+def test_no_phrasing_is_declined_or_answered_with_another_fact(engine: Engine) -> None:
+    # Stronger than consistency_problems (which compares raw scores): through the full verdict,
+    # a fact's own phrasing is answered by it, or at worst offered as a "did you mean" option.
+    wrong = []
+    for fact in engine.kb.facts.values():
+        for phrasing in fact.phrasings:
+            m = engine.match(phrasing)
+            own = m.fact.id == fact.id if m.fact else fact in m.suggestions
+            if not (m.kind in ("answer", "clarify") and own):
+                wrong.append((fact.id, phrasing, m.kind, m.fact.id if m.fact else None))
+    assert wrong == []
+
+
+def test_load_another_directory(tmp_path: Path, write_kb: KbWriter) -> None:
+    engine = Engine.load(write_kb(tmp_path))
+    assert engine.kb.texts.union == "FST"
+    reply = engine.ask("when is the walkout")
+    assert reply.fact is not None and reply.fact.id == "walkout-day"
+    assert "Thursday" in reply.text
+
+
+@dataclass
+class _Posted:
+    id: int
+    text: str
+    posted_at: object
+
+
+NEWS = _Posted(9, "The strike starts at midday on Tuesday 5 November and lasts 24 hours.",
+               dt.datetime(2013, 11, 1, 9, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture(scope="module")
+def with_news(engine: Engine) -> Engine:
+    sources, facts = announcement_facts([NEWS], union=engine.kb.texts.union)
+    return Engine(engine.kb.with_facts(sources, facts))
+
+
+def test_an_announcement_on_a_topic_leads_that_topics_answer(with_news: Engine, engine: Engine) -> None:
+    reply = with_news.ask("when is the strike")
+    article = engine.kb.facts["strike-timing"]
+    assert reply.fact is not None and reply.fact.id == "strike-timing"
+    assert reply.text.startswith(f"Latest (1 Nov 2013): {NEWS.text}")
+    # The article's answer follows as the earlier report, and all three sources are listed.
+    assert f"Earlier report: {article.answer}" in reply.text
+    assert reply.text.index(NEWS.text) < reply.text.index(article.answer)
+    assert [s.id for s in reply.sources] == ["announcement-9", "bbc", "independent"]
+    assert "Napo announcement" in reply.text and "newest" in reply.text
+    assert with_news.fact("strike-timing").text == reply.text  # type: ignore[union-attr]
+
+
+def test_news_does_not_leak_into_other_topics(with_news: Engine, engine: Engine) -> None:
+    assert with_news.ask("how much are the contracts worth").text == engine.ask(
+        "how much are the contracts worth").text
+    # And the engine without the announcement is unchanged.
+    assert "Latest" not in engine.ask("when is the strike").text

@@ -1,0 +1,309 @@
+"""End to end: members talking to the real Application over HTTP, via the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.engine import Engine
+from bot.handlers.errors import APOLOGY
+from bot.handlers.gates import FLOOD_NOTICE
+from tests.fakebotapi import FakeBotAPI
+from tests.harness import MEMBER, RunningBot
+
+GROUP = -1005550001
+
+
+class _Text(HTMLParser):
+    """What Telegram displays for an HTML message: the text without tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown(html_text: str) -> str:
+    parser = _Text()
+    parser.feed(html_text)
+    return "".join(parser.parts)
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+async def ask(fake: FakeBotAPI, text: str, user: int = MEMBER) -> dict:
+    """Send a private message and return the one reply to it."""
+    before = len(fake.messages_to(user))
+    fake.send_text(text, user_id=user)
+    return (await fake.wait_for_sent(before + 1, chat_id=user))[before]
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def test_start_offers_example_questions_that_answer_when_tapped(fake: FakeBotAPI, bot: RunningBot) -> None:
+    welcome = await ask(fake, "/start")
+    assert bot.engine.kb.texts.welcome in welcome["text"]
+    examples = buttons(welcome)
+    assert 3 <= len(examples) <= 4
+    assert [label for label, _ in examples] == list(bot.engine.kb.texts.examples)
+    fake.press_button(welcome, examples[0][1], user_id=MEMBER)
+    reply = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert reply["text"] == bot.engine.ask(examples[0][0]).text
+
+
+async def test_help_explains_commands(fake: FakeBotAPI, bot: RunningBot) -> None:
+    reply = await ask(fake, "/help")
+    for command in ("/topics", "/sources", "/subscribe", "/ask"):
+        assert command in reply["text"]
+
+
+async def test_topics_pages_through_every_fact_and_shows_one(fake: FakeBotAPI, bot: RunningBot) -> None:
+    listing = await ask(fake, "/topics")
+    seen: list[str] = []
+    message = listing
+    for _ in range(10):
+        seen += [data.removeprefix("f:") for _, data in buttons(message) if data.startswith("f:")]
+        more = [data for label, data in buttons(message) if label.startswith("More")]
+        if not more:
+            break
+        fake.press_button(message, more[0], user_id=MEMBER)
+        await fake.wait_for_call("editMessageText", count=len(fake.calls_to("editMessageText")) + 1)
+        message = fake.messages_to(MEMBER)[-1]
+    assert sorted(seen) == sorted(bot.engine.kb.facts)
+    fact_id = seen[-1]  # a fact on the page now shown
+    fake.press_button(message, f"f:{fact_id}", user_id=MEMBER)
+    card = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert card["text"] == bot.engine.fact(fact_id).text
+
+
+async def test_sources_lists_outlets_titles_and_dates(fake: FakeBotAPI, bot: RunningBot) -> None:
+    reply = await ask(fake, "/sources")
+    for source in bot.engine.kb.sources.values():
+        assert source.outlet in reply["text"] and source.title in reply["text"]
+    assert "18 Oct 2013" in reply["text"] and "undated" in reply["text"]
+
+
+async def test_unknown_command_points_to_help(fake: FakeBotAPI, bot: RunningBot) -> None:
+    reply = await ask(fake, "/frobnicate")
+    assert "/help" in reply["text"]
+
+
+# ---------------------------------------------------------------- questions
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["wot was the turnot", "who gets the £450m", "MoJ response?", "how many regions in wales"],
+)
+async def test_reply_is_exactly_what_the_cli_prints(fake: FakeBotAPI, bot: RunningBot, question: str) -> None:
+    reply = await ask(fake, question)
+    expected = bot.engine.ask(question)
+    assert expected.answered
+    assert reply["text"] == expected.text  # the contract: same text as `python -m bot ask`
+    assert shown(expected.html) == expected.text
+    assert any(e["type"] == "italic" for e in reply.get("entities", []))  # sources are styled
+
+
+async def test_answer_has_related_buttons_that_answer(fake: FakeBotAPI, bot: RunningBot) -> None:
+    reply = await ask(fake, "what was the ballot result")
+    related = [data for _, data in buttons(reply)]
+    assert related and all(d.startswith("f:") for d in related)
+    fake.press_button(reply, related[0], user_id=MEMBER)
+    card = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert card["text"] == bot.engine.fact(related[0][2:]).text
+
+
+async def test_clarification_offers_choices_and_a_tap_answers(fake: FakeBotAPI, bot: RunningBot) -> None:
+    question = "g4s?"
+    assert bot.engine.match(question).kind == "clarify"
+    reply = await ask(fake, question)
+    choices = buttons(reply)
+    assert 2 <= len(choices) <= 3
+    fake.press_button(reply, choices[1][1], user_id=MEMBER)
+    card = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert card["text"] == bot.engine.fact(choices[1][1][2:]).text
+
+
+async def test_decline_is_honest_and_recorded_without_identity(fake: FakeBotAPI, bot: RunningBot) -> None:
+    question = "will I get strike pay from the union?"
+    reply = await ask(fake, question)
+    assert reply["text"] == bot.engine.kb.texts.decline
+    assert "/topics" in reply["text"]
+    assert bot.services.store.top_gaps() == [(question.lower(), 1)]
+    db = sqlite3.connect(bot.services.settings.database)
+    dump = "\n".join(db.iterdump())
+    assert str(MEMBER) not in dump  # no user id stored anywhere, not even beside the question
+
+
+# ---------------------------------------------------------------- odd input
+
+
+ODD_MESSAGES = {
+    "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512,
+                            "is_animated": False, "is_video": False, "type": "regular"}},
+    "photo": {"photo": [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]},
+    "voice": {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 2}},
+    "location": {"location": {"latitude": 51.5, "longitude": -0.12}},
+    "contact": {"contact": {"phone_number": "+440000000", "first_name": "Sam"}},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ODD_MESSAGES))
+async def test_non_text_messages_get_a_polite_pointer(fake: FakeBotAPI, bot: RunningBot, kind: str) -> None:
+    fake.send_message(user_id=MEMBER, **ODD_MESSAGES[kind])
+    reply = (await fake.wait_for_sent(1, chat_id=MEMBER))[0]
+    assert kind in reply["text"] and "text" in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("👍👍", "empty"), ("🤔", "empty"), ("?! ...", "empty"), ("strike " * 570, None), ("<b>&amp;</b> & <", None)],
+)
+async def test_odd_text_never_crashes(fake: FakeBotAPI, bot: RunningBot, text: str, kind: str | None) -> None:
+    reply = await ask(fake, text)
+    assert reply["text"]
+    assert not fake.errors, fake.errors  # no Bot API error: length and escaping are right
+    if kind:
+        assert reply["text"] == bot.engine.ask(text).text
+
+
+async def test_edited_question_is_answered_again(fake: FakeBotAPI, bot: RunningBot) -> None:
+    fake.send_text("who is chris grayling", user_id=MEMBER)
+    first = (await fake.wait_for_sent(1, chat_id=MEMBER))[0]
+    original = next(u["message"] for u in fake.updates_log if "message" in u)
+    fake.edit_text(original, "who is jeremy wright")
+    second = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert "Grayling" in first["text"] and "Wright" in second["text"]
+
+
+# ---------------------------------------------------------------- groups and inline mode
+
+
+async def test_group_ignores_chatter_and_answers_when_addressed(fake: FakeBotAPI, bot: RunningBot) -> None:
+    username = fake.bot_user["username"]
+    fake.send_text("anyone going to the pub after?", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    fake.send_text("the strike was long", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    fake.send_text("/ask what was the turnout", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    first = (await fake.wait_for_sent(1, chat_id=GROUP))[0]
+    assert "46%" in first["text"]
+    fake.send_text(f"@{username} who is ian lawrence", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    second = (await fake.wait_for_sent(2, chat_id=GROUP))[1]
+    assert "general secretary" in second["text"]
+    fake.send_message(user_id=MEMBER, chat_id=GROUP, chat_type="supergroup", text="and the ministry?",
+                      reply_to_message=second)
+    third = (await fake.wait_for_sent(3, chat_id=GROUP))[2]
+    assert "Ministry of Justice" in third["text"]
+    await fake.wait_idle()
+    assert len(fake.messages_to(GROUP)) == 3  # the chatter got nothing
+
+
+async def test_group_is_never_flooded(fake: FakeBotAPI, bot: RunningBot) -> None:
+    for i in range(10):
+        fake.send_text(f"/ask who is chris grayling {i}", user_id=MEMBER + i, chat_id=GROUP, chat_type="group")
+    await fake.wait_for_sent(1, chat_id=GROUP)
+    await fake.wait_idle()
+    limit = bot.services.group_flood.limit
+    assert len(fake.messages_to(GROUP)) == limit < 10
+
+
+async def test_inline_query_offers_sourced_cards(fake: FakeBotAPI, bot: RunningBot) -> None:
+    fake.inline_query("ballot", user_id=MEMBER)
+    await fake.wait_for_call("answerInlineQuery")
+    results = next(iter(fake.inline_answers.values()))
+    assert 1 <= len(results) <= 5
+    assert results[0]["id"] == "ballot-result"
+    card = results[0]["input_message_content"]["message_text"]
+    assert "Source" in shown(card) and "84.4%" in card
+
+
+# ---------------------------------------------------------------- flood control and failures
+
+
+async def test_flooding_member_gets_one_notice_then_silence(fake: FakeBotAPI, bot: RunningBot) -> None:
+    limit = bot.services.flood.limit
+    for i in range(limit + 5):
+        fake.send_text(f"who is napo {i}", user_id=MEMBER)
+    await fake.wait_for_sent(limit + 1, chat_id=MEMBER)
+    await fake.wait_idle()
+    texts = [m["text"] for m in fake.messages_to(MEMBER)]
+    assert len(texts) == limit + 1
+    assert texts.count(FLOOD_NOTICE) == 1 and texts[-1] == FLOOD_NOTICE
+
+
+async def test_handler_error_gets_an_apology_and_the_bot_stays_up(fake: FakeBotAPI, bot: RunningBot) -> None:
+    fake.fail_next("sendMessage", "400", count=1)  # the answer itself is refused
+    fake.send_text("who is jeremy wright", user_id=MEMBER)
+    apology = (await fake.wait_for_sent(1, chat_id=MEMBER))[0]
+    assert apology["text"] == APOLOGY
+    reply = await ask(fake, "who is jeremy wright")
+    assert reply["text"] == bot.engine.ask("who is jeremy wright").text
+
+
+@pytest.mark.parametrize(
+    ("method", "kind"),
+    [("sendMessage", "429"), ("sendMessage", "500"), ("sendMessage", "drop"),
+     ("getUpdates", "500"), ("getUpdates", "drop"), ("getUpdates", "429")],
+)
+async def test_recovers_from_api_faults_without_losing_or_doubling(
+    fake: FakeBotAPI, bot: RunningBot, method: str, kind: str
+) -> None:
+    await fake.wait_idle()
+    fake.fail_next(method, kind, count=1, retry_after=1)
+    fake.send_text("who is jeremy wright", user_id=MEMBER)
+    await fake.wait_for_sent(1, chat_id=MEMBER, timeout=8)
+    await asyncio.sleep(0.3)
+    await fake.wait_idle()
+    replies = fake.messages_to(MEMBER)
+    assert len(replies) == 1
+    assert replies[0]["text"] == bot.engine.ask("who is jeremy wright").text
+
+
+async def test_restart_never_answers_an_update_twice(fake: FakeBotAPI, bot: RunningBot) -> None:
+    fake.send_text("who is ian lawrence", user_id=MEMBER)
+    await fake.wait_for_sent(1, chat_id=MEMBER)
+    handled = next(u for u in fake.updates_log if "message" in u)
+    await bot.restart()
+    fake.send_text("who is chris grayling", user_id=MEMBER)
+    fake.redeliver(handled)  # Telegram re-delivers an update the old process had handled
+    await fake.wait_for_sent(2, chat_id=MEMBER)
+    await fake.wait_idle()
+    texts = [m["text"] for m in fake.messages_to(MEMBER)]
+    assert len(texts) == 2 and "Grayling" in texts[1]
+
+
+async def test_token_never_appears_in_logs(
+    fake: FakeBotAPI, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail_next("getUpdates", "500")
+    await ask(fake, "who is napo")
+    await ask(fake, "will I get strike pay")
+    log_text = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert fake.token not in log_text and fake.token.split(":")[1] not in log_text
+    assert str(MEMBER) not in log_text
+    assert "strike pay" not in log_text
+    assert html.escape("who is napo") not in log_text
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, tmp_path: Path, engine: Engine) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(fake, tmp_path, engine).start()
+    yield running
+    await running.stop()
