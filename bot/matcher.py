@@ -46,10 +46,10 @@ class Match:
 class Thresholds:
     """Where answer ends and clarify/decline begin; tuned on the authors' own questions."""
 
-    answer: float = 0.58
-    clarify: float = 0.50
+    answer: float = 0.55
+    clarify: float = 0.45
     margin: float = 0.03
-    clear_lead: float = 0.10
+    clear_lead: float = 0.15
     unknown_cap: int = 2
     smalltalk: float = 86.0
     coverage_weight: float = 0.65
@@ -59,6 +59,7 @@ class Thresholds:
     unknown_coverage: float = 0.5
     long_unknown_coverage: float = 0.3
     long_question: int = 6
+    min_evidence: float = 1.5
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Scored:
 
     fact: Fact
     score: float
+    evidence: float  # rarity-weighted words shared with the question, before normalising
     coverage: float
     contained: float
     similarity: float
@@ -189,7 +191,7 @@ class Matcher:
             inside = self._contained(self._index[fid], shared[fid])
             sim = similarity.get(fid, 0.0)
             score = t.coverage_weight * cov + t.phrasing_weight * inside + t.similarity_weight * sim
-            scored.append(Scored(self.kb.facts[fid], score, cov, inside, sim))
+            scored.append(Scored(self.kb.facts[fid], score, coverage[fid], cov, inside, sim))
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit]
 
@@ -262,7 +264,9 @@ class Matcher:
         # A fact far ahead of the rest may answer below the usual bar, unless the question
         # has words no fact knows: those may be exactly what is being asked about.
         clear = not unknown and top.score >= t.clarify and top.score - second >= t.clear_lead
-        if (top.score >= t.answer and len(close) == 1) or clear:
+        # "strike?" alone shares only a word every fact has: never enough to pick one.
+        enough = top.evidence >= t.min_evidence
+        if enough and ((top.score >= t.answer and len(close) == 1) or clear):
             return Match("answer", question, top.fact, round(top.score, 4), unknown=unknown)
         if top.score >= t.clarify:
             if len(close) == 1:

@@ -147,6 +147,13 @@ class Store:
         # FULL: a committed "sending" must survive power loss, or a reboot could re-post.
         self._db.execute("PRAGMA synchronous = FULL")
         self._migrate()
+        # Per-message bookkeeping (update ids, gap counts) needs to survive a crash of the
+        # bot, not of the machine: a second connection skips the fsync on every message.
+        self._light = self._db
+        if path != ":memory:" and not path.startswith("file::memory:"):
+            self._light = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._light.execute("PRAGMA busy_timeout = 5000")
+            self._light.execute("PRAGMA synchronous = NORMAL")
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -161,6 +168,8 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._light is not self._db:
+                self._light.close()
             self._db.close()
 
     def __enter__(self) -> Store:
@@ -462,10 +471,11 @@ class Store:
         text = normalise_question(question)
         if not text:
             return
-        self._write("INSERT INTO gaps (question, count, last_day) VALUES (?, 1, ?) "
-                    "ON CONFLICT (question) DO UPDATE SET count = count + 1, "
-                    "last_day = excluded.last_day",
-                    (text, self._clock().astimezone(UTC).date().isoformat()))
+        with self._lock:
+            self._light.execute("INSERT INTO gaps (question, count, last_day) VALUES (?, 1, ?) "
+                                "ON CONFLICT (question) DO UPDATE SET count = count + 1, "
+                                "last_day = excluded.last_day",
+                                (text, self._clock().astimezone(UTC).date().isoformat()))
 
     def top_gaps(self, limit: int = 10) -> list[tuple[str, int]]:
         rows = self._query("SELECT question, count FROM gaps ORDER BY count DESC, question "
@@ -480,8 +490,8 @@ class Store:
         Telegram re-delivers updates we never acknowledged, e.g. after a crash; this makes
         sure a restarted bot does not answer the same message twice.
         """
-        with self._tx() as db:
-            cur = db.execute(
+        with self._lock:
+            cur = self._light.execute(
                 "INSERT INTO progress (name, value) VALUES ('update_id', ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value "
                 "WHERE excluded.value > progress.value", (update_id,))

@@ -22,11 +22,11 @@ from .knowledge import Vocabulary
 # words never go here (the knowledge base can add its own in vocabulary.yaml).
 STOPWORDS = frozenset(
     [
-        "a", "about", "above", "actually", "after", "again", "all", "also", "am", "an", "and", "any",
+        "a", "about", "above", "actually", "all", "also", "am", "an", "and", "any",
         "anyone", "anything", "are", "aren", "as", "ask", "asked", "asking", "at", "be", "been",
-        "before", "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldn",
+        "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldn",
         "d", "did", "didn", "do", "does", "doesn", "doing", "don", "done", "down", "during", "each",
-        "either", "else", "even", "ever", "every", "exactly", "explain", "few", "find", "for", "from",
+        "either", "else", "even", "every", "exactly", "explain", "few", "find", "for", "from",
         "further", "get", "gets", "getting", "give", "given", "go", "going", "gone", "got", "had",
         "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him",
         "himself", "his", "i", "if", "im", "in", "into", "is", "isn", "it", "its", "itself", "ive",
