@@ -50,7 +50,7 @@ def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
                 facts[fact.id] = fact
                 continue
 
-            def salt(text: str) -> str:
+            def salt(text: str, words: list[str] = words) -> str:
                 return f"{text} {rng.choice(words)}"
 
             facts[f"{fact.id}-{k}"] = dataclasses.replace(

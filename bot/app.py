@@ -36,6 +36,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+NO_PREVIEWS = LinkPreviewOptions(is_disabled=True)
 MEMBER_COMMANDS = [
     BotCommand("start", "What this bot does"),
     BotCommand("help", "How to ask, and every command"),
@@ -51,7 +52,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     builder = (
         Application.builder()
         .token(settings.token)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEWS))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -21,7 +21,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process, utils
 
 from .knowledge import Fact, KnowledgeBase, SmallTalk
-from .text import Normaliser, stem
+from .text import STOPWORDS, Normaliser, stem
 
 COMMON_POSTINGS = 64  # a word in more facts than this is "common" (see _rank)
 SIMILARITY_PHRASINGS = 4  # per candidate fact: those sharing the most with the question
@@ -69,6 +69,7 @@ class _FactIndex:
     phrasing_sets: list[frozenset[str]]
     phrasing_totals: list[float] = field(default_factory=list)
     by_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> phrasings with it
+    anchors: frozenset[str] = frozenset()  # stems of the title and keywords: what it is about
     # The phrasings' slice of Matcher._phrasings (pre-processed strings for rapidfuzz).
     start: int = 0
     end: int = 0
@@ -126,9 +127,12 @@ class Matcher:
         self._talk: list[tuple[str, SmallTalk]] = [
             (" ".join(self.norm.words(p)), t) for t in kb.smalltalk for p in t.phrasings
         ]
-        self._talk_stems = {
-            stem(w) for text, _ in self._talk for w in text.split() if w not in self.norm.stopwords
-        }
+        # Words that mark small talk ("bye", "cheers"), first entry wins; generic filler is no sign.
+        self._talk_words: dict[str, SmallTalk] = {}
+        for text, talk in self._talk:
+            for w in text.split():
+                if w not in STOPWORDS:
+                    self._talk_words.setdefault(w, talk)
 
     def _add(self, fact: Fact) -> None:
         per_phrasing = [set(self.norm.content(p)) for p in fact.phrasings]
@@ -147,7 +151,7 @@ class Matcher:
             for s in stems:
                 by_stem[s].append(i)
         self._index[fact.id] = _FactIndex(
-            weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem),
+            weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem), anchors=frozenset(anchors),
             start=start, end=len(self._phrasings),
         )
         for s in weights:
@@ -264,8 +268,12 @@ class Matcher:
         # A fact far ahead of the rest may answer below the usual bar, unless the question
         # has words no fact knows: those may be exactly what is being asked about.
         clear = not unknown and top.score >= t.clarify and top.score - second >= t.clear_lead
-        # "strike?" alone shares only a word every fact has: never enough to pick one.
-        enough = top.evidence >= t.min_evidence
+        # "strike?" alone shares only a word every fact has: never enough to pick one. And a
+        # one-word question must name the fact's topic ("grayling?"), not just any word in it
+        # ("what time is it?").
+        enough = top.evidence >= t.min_evidence and (
+            len(stems) > 1 or stems[0] in self._index[top.fact.id].anchors
+        )
         if enough and ((top.score >= t.answer and len(close) == 1) or clear):
             return Match("answer", question, top.fact, round(top.score, 4), unknown=unknown)
         if top.score >= t.clarify:
@@ -280,20 +288,17 @@ class Matcher:
         return self._rank(self.norm.content(question), limit)
 
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
+        """"hi", "cheers mate 👍", "ok bye": small talk, unless a word any fact uses is in it."""
         if not self._talk:
             return None
-        text = " ".join(words)
         best = process.extractOne(
-            text, [t for t, _ in self._talk], scorer=fuzz.ratio, score_cutoff=self.t.smalltalk
+            " ".join(words), [t for t, _ in self._talk], scorer=fuzz.ratio, score_cutoff=self.t.smalltalk
         )
         if best:
             return self._talk[best[2]][1]
-        # "cheers mate": only small-talk words, and none that any fact uses.
-        if stems and all(s in self._talk_stems and s not in self._idf for s in stems):
-            for t, talk in self._talk:
-                if any(stem(w) in stems for w in t.split()):
-                    return talk
-        return None
+        if any(s in self._idf for s in stems):
+            return None
+        return next((self._talk_words[w] for w in words if w in self._talk_words), None)
 
     def suggest(self, facts: Iterable[str]) -> list[Fact]:
         """Existing facts among the given ids, for "related" buttons."""

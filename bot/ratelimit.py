@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ AT_MOST_ONCE = {"at_most_once": True}
 
 def never_reached_telegram(error: NetworkError) -> bool:
     """True when the request certainly did not take effect, so a retry cannot double it."""
-    if isinstance(error, RetryAfter):
-        return True
+    if isinstance(error, BadRequest):
+        return True  # refused outright (PTB makes BadRequest a NetworkError)
     cause = error.__cause__
     if cause is None:
         return True  # Telegram answered with an HTTP error status: it did not act
@@ -61,7 +61,8 @@ class RetryingRateLimiter(AIORateLimiter):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, max_retries)
             except NetworkError as exc:
-                if isinstance(exc, RetryAfter) or attempt == self._network_retries:
+                # A refusal (400) will be refused again; 429s were already handled above.
+                if isinstance(exc, BadRequest) or attempt == self._network_retries:
                     raise
                 if at_most_once and not never_reached_telegram(exc):
                     raise

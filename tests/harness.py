@@ -1,8 +1,9 @@
 """Runs the real bot Application against the fake Bot API, as `python -m bot run` would.
 
-`run_polling` does initialize -> post_init -> start -> start_polling, and the reverse on
-stop; these helpers do the same steps so tests can stop and restart the bot at will
-(same DATA_DIR = same SQLite file), which is how restarts are simulated.
+`run_polling` does initialize -> post_init -> start_polling -> start (the JobQueue starts
+last), and the reverse on stop; these helpers do the same steps in the same order so tests
+can stop and restart the bot at will (same DATA_DIR = same SQLite file), which is how
+restarts are simulated.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class RunningBot:
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
-        await self.app.start()
         await self.app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        await self.app.start()
         return self
 
     async def stop(self) -> None:

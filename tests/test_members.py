@@ -6,8 +6,8 @@ import asyncio
 import html
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +52,7 @@ async def ask(fake: FakeBotAPI, text: str, user: int = MEMBER) -> dict:
 # ---------------------------------------------------------------- commands
 
 
-async def test_start_offers_example_questions_that_answer_when_tapped(fake: FakeBotAPI, bot: RunningBot) -> None:
+async def test_start_offers_examples_that_answer_when_tapped(fake: FakeBotAPI, bot: RunningBot) -> None:
     welcome = await ask(fake, "/start")
     assert bot.engine.kb.texts.welcome in welcome["text"]
     examples = buttons(welcome)
@@ -169,7 +169,8 @@ async def test_non_text_messages_get_a_polite_pointer(fake: FakeBotAPI, bot: Run
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("👍👍", "empty"), ("🤔", "empty"), ("?! ...", "empty"), ("strike " * 570, None), ("<b>&amp;</b> & <", None)],
+    [("👍👍", "empty"), ("🤔", "empty"), ("?! ...", "empty"), ("strike " * 570, None),
+     ("<b>&amp;</b> & <", None)],
 )
 async def test_odd_text_never_crashes(fake: FakeBotAPI, bot: RunningBot, text: str, kind: str | None) -> None:
     reply = await ask(fake, text)
@@ -211,7 +212,8 @@ async def test_group_ignores_chatter_and_answers_when_addressed(fake: FakeBotAPI
 
 async def test_group_is_never_flooded(fake: FakeBotAPI, bot: RunningBot) -> None:
     for i in range(10):
-        fake.send_text(f"/ask who is chris grayling {i}", user_id=MEMBER + i, chat_id=GROUP, chat_type="group")
+        fake.send_text(f"/ask who is chris grayling {i}", user_id=MEMBER + i, chat_id=GROUP,
+                       chat_type="group")
     await fake.wait_for_sent(1, chat_id=GROUP)
     await fake.wait_idle()
     limit = bot.services.group_flood.limit

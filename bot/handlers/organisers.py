@@ -30,6 +30,9 @@ PREFIX = "a:"
 ADMIN_CACHE_SECONDS = 600
 REFUSAL = "Sorry, only the union's organisers can do that."
 PENDING = "pending_announce"
+# restore() arms jobs in post_init, but run_polling starts the JobQueue only after polling
+# began (a network round trip); APScheduler's default 1 s grace would silently skip them.
+NO_MISFIRE = {"misfire_grace_time": None}
 _COMMAND = re.compile(r"^/\w+(@\w+)?\s*", re.ASCII)
 
 
@@ -274,7 +277,8 @@ def arm(app: Application, ann: Announcement) -> None:
     for job in app.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
     overdue = ann.due_at is None or ann.due_at <= datetime.now(UTC)
-    app.job_queue.run_once(_due, when=0 if overdue else ann.due_at, name=name, data=ann.id)
+    app.job_queue.run_once(_due, when=0 if overdue else ann.due_at, name=name, data=ann.id,
+                           job_kwargs=NO_MISFIRE)
 
 
 async def _due(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -298,7 +302,8 @@ async def restore(app: Application) -> None:
     for ann in store.scheduled():
         arm(app, ann)  # a past due time runs at once and is marked late
     for ann_id in store.recover_deliveries():
-        app.job_queue.run_once(_resume, when=0, data=ann_id, name=f"deliver-{ann_id}")
+        app.job_queue.run_once(_resume, when=0, data=ann_id, name=f"deliver-{ann_id}",
+                               job_kwargs=NO_MISFIRE)
 
 
 async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
