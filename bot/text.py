@@ -23,7 +23,7 @@ from .knowledge import Vocabulary
 STOPWORDS = frozenset(
     [
         "a", "about", "above", "actually", "all", "also", "am", "an", "and", "any", "anyone",
-        "anything", "are", "aren", "as", "ask", "asked", "asking", "at", "be", "been", "being",
+        "anything", "are", "aren", "as", "ask", "asked", "asking", "at", "be", "because", "been", "being",
         "below", "between", "both", "but", "by", "can", "cant", "could", "couldn", "d", "did",
         "didn", "do", "does", "doesn", "doing", "don", "done", "down", "during", "each", "either",
         "else", "even", "every", "exactly", "explain", "few", "find", "for", "from", "further",
@@ -36,7 +36,7 @@ STOPWORDS = frozenset(
         "ourselves", "out", "over", "own", "please", "pls", "quick", "quickly", "re", "really", "s",
         "said", "same", "say", "saying", "says", "see", "she", "should", "shouldn", "simply", "so",
         "some", "someone", "something", "still", "such", "sure", "t", "tell", "telling", "than",
-        "thank", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there",
+        "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there",
         "these", "they", "thing", "things", "think", "this", "those", "though", "through", "to",
         "too", "under", "understand", "until", "up", "us", "ve", "very", "was", "wasn", "we",
         "well", "were", "weren", "what", "whats", "whether", "while", "will", "with", "won",
@@ -94,14 +94,17 @@ def english() -> frozenset[str]:
 
 
 def is_english(word: str) -> bool:
-    """True for a dictionary word or a regular inflection of one ("balloted", "cases")."""
+    """True for a dictionary word or a regular inflection of one ("balloted", "gagging")."""
     words = english()
     if word in words:
         return True
     for suffix, base in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""),
                          ("ing", "e"), ("ies", "y"), ("ied", "y"), ("ly", ""), ("er", ""), ("ers", "")):
-        if word.endswith(suffix) and word[: -len(suffix)] + base in words:
-            return True
+        if word.endswith(suffix):
+            root = word[: -len(suffix)] + base
+            # "gagging" -> "gagg" -> "gag": a doubled final consonant before the suffix.
+            if root in words or (len(root) > 2 and root[-1] == root[-2] and root[:-1] in words):
+                return True
     return False
 
 
@@ -115,7 +118,7 @@ def stem(word: str) -> str:
             # "companies" and "company" must meet: -ies/-ied become -y.
             word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
             break
-    if word.endswith("e") and len(word) > 4:
+    if word.endswith("e") and len(word) >= 4:
         word = word[:-1]
     return word
 
