@@ -4,13 +4,15 @@ writer for small throw-away knowledge directories that a test can then break on 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
 from bot.knowledge import KnowledgeBase
+from tests.fakebotapi import FakeBotAPI
+from tests.harness import CHANNEL, RunningBot
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -129,3 +131,26 @@ def engine() -> Engine:
 @pytest.fixture(scope="session")
 def kb(engine: Engine) -> KnowledgeBase:
     return engine.kb
+
+
+# ---------------------------------------------------------------- end to end
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    """A started fake Bot API on 127.0.0.1 that knows the announcement channel."""
+    api = FakeBotAPI()
+    api.channels[CHANNEL] = "Napo announcements"
+    api.add_chat(CHANNEL, "channel", title="Napo announcements")
+    async with api:
+        yield api
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, tmp_path: Path, engine: Engine) -> AsyncIterator[RunningBot]:
+    """The real bot polling the fake, as `python -m bot run` would; stopped even on failure."""
+    running = await RunningBot(fake, tmp_path, engine).start()
+    try:
+        yield running
+    finally:
+        await running.stop()

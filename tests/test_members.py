@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import html
 import sqlite3
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
 from bot.handlers.errors import APOLOGY
 from bot.handlers.gates import FLOOD_NOTICE
 from tests.fakebotapi import FakeBotAPI
@@ -297,15 +294,3 @@ async def test_token_never_appears_in_logs(
     assert "strike pay" not in log_text
     assert html.escape("who is napo") not in log_text
 
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path, engine: Engine) -> AsyncIterator[RunningBot]:
-    running = await RunningBot(fake, tmp_path, engine).start()
-    yield running
-    await running.stop()

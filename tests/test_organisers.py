@@ -9,56 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-import pytest_asyncio
 from telegram import Update
 
 from bot.app import build_application
-from bot.engine import Engine
 from bot.store import Store
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
 
 STRIKE = "Strike starts at noon on Tuesday 5 November"
 LONDON = ZoneInfo("Europe/London")
-
-# ---------------------------------------------------------------- fixtures
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    """A started fake Bot API that knows the announcement channel."""
-    api = FakeBotAPI()
-    api.channels[CHANNEL] = "Napo announcements"
-    api.add_chat(CHANNEL, "channel", title="Napo announcements")
-    await api.start()
-    try:
-        yield api
-    finally:
-        await api.stop()
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    """The shipped knowledge base, loaded once."""
-    return Engine.load()
-
-
-@pytest_asyncio.fixture
-async def bot(fake: FakeBotAPI, tmp_path: Path, engine: Engine) -> AsyncIterator[RunningBot]:
-    """The real bot, polling the fake; stopped even if the test fails."""
-    running = RunningBot(fake, tmp_path, engine)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-
 
 # ---------------------------------------------------------------- helpers
 
