@@ -8,6 +8,7 @@ carries state across them. Nothing inside python-telegram-bot is mocked.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.app import build_application
+from bot.engine import Engine
 from bot.store import Store
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
 
+ROOT = Path(__file__).resolve().parents[1]
 STRIKE = "Strike starts at noon on Tuesday 5 November"
 LONDON = ZoneInfo("Europe/London")
 
@@ -595,3 +598,33 @@ async def test_gap_report_counts_declined_questions_without_names(fake: FakeBotA
         "2× where is the picket line in leeds",
     ]
     assert str(MEMBER) not in report["text"] and str(OTHERS[0]) not in report["text"]
+
+
+# ---------------------------------------------------------------- reloading knowledge
+
+
+async def test_reload_refuses_a_broken_knowledge_base_and_keeps_the_old_one(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    running = await RunningBot(fake, tmp_path / "data", Engine.load(knowledge)).start()
+    try:
+        before = (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]
+        facts = knowledge / "facts" / "people.yaml"
+        good = facts.read_text(encoding="utf-8")
+        facts.write_text(good.replace("  - id: chris-grayling", "  - id chris-grayling"), encoding="utf-8")
+        [refused] = await say(fake, "/reload")
+        assert refused["text"].startswith("Reload refused; still using the old knowledge.")
+        assert "people.yaml:" in refused["text"]
+        assert (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"] == before
+
+        fixed = good.replace("Justice Secretary", "Justice Secretary (reloaded)", 1)
+        facts.write_text(fixed, encoding="utf-8")
+        [done] = await say(fake, "/reload")
+        assert done["text"].startswith("Knowledge reloaded")
+        [member] = await say(fake, "/reload", user=MEMBER)
+        assert member["text"] == REFUSAL
+        assert "(reloaded)" in (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]
+    finally:
+        await running.stop()
