@@ -1,16 +1,15 @@
-"""FakeBotAPI: the fake's state, update injection, observation and waits.
+"""FakeBotAPI: the fake's state, lifecycle, observation and waits.
 
 The HTTP side lives in :mod:`.http` and :mod:`.dispatch`, the Bot API methods in
-:mod:`.methods`; this class ties them to one set of chats, messages and queues.
+:mod:`.methods`, update injection in :mod:`.updates`; this class ties them to one set
+of chats, messages and queues.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -18,12 +17,12 @@ from typing import Any
 from .dispatch import Dispatcher, Fault
 from .http import Connection
 from .methods import BotAPIMethods
-from .text import find_auto_entities, fix_text, sort_entities
+from .updates import UpdateInjection
 
 TOKEN = "123456:TEST-fake-token"
 
 
-class FakeBotAPI(Dispatcher, BotAPIMethods):
+class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
     """In-process fake of the Telegram Bot API for end-to-end tests of a PTB bot.
 
     Why: running the real ``Application`` against a real HTTP server catches bugs that
@@ -160,183 +159,6 @@ class FakeBotAPI(Dispatcher, BotAPIMethods):
         """Value for ``ApplicationBuilder.base_file_url`` (PTB requires one; nothing is served)."""
         return f"http://{self.host}:{self.port}/file/bot"
 
-    # ------------------------------------------------------------------ users & chats
-
-    def user(self, user_id: int) -> dict:
-        """The User dict for ``user_id`` (a default one is created on first use)."""
-        if user_id == self.bot_id:
-            return copy.deepcopy(self.bot_user)
-        if user_id not in self.users:
-            self.users[user_id] = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}",
-                                   "username": f"user{user_id}", "language_code": "en"}
-        return copy.deepcopy(self.users[user_id])
-
-    def add_chat(self, chat_id: int, chat_type: str, *, title: str | None = None) -> dict:
-        """Register a chat's type/title; private chats are derived from the user."""
-        if chat_type == "private":
-            user = self.user(chat_id)
-            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
-            for key in ("last_name", "username"):
-                if key in user:
-                    chat[key] = user[key]
-        else:
-            if chat_type not in ("group", "supergroup", "channel"):
-                raise ValueError(f"unknown chat type {chat_type!r}")
-            default_title = self.channels.get(chat_id) or f"{chat_type.capitalize()} {chat_id}"
-            chat = {"id": chat_id, "type": chat_type, "title": title or default_title}
-        self.chats[chat_id] = chat
-        return copy.deepcopy(chat)
-
-    def chat(self, chat_id: int) -> dict:
-        """The Chat dict for ``chat_id``: registered, else guessed from the id's shape.
-
-        Positive ids are private chats, ids in ``channels`` or starting with -100 are
-        channels (register supergroups with :meth:`add_chat` or via an update), other
-        negative ids are basic groups.
-        """
-        if chat_id in self.chats:
-            return copy.deepcopy(self.chats[chat_id])
-        if chat_id in self.channels or str(chat_id).startswith("-100"):
-            return self.add_chat(chat_id, "channel")
-        if chat_id > 0:
-            return self.add_chat(chat_id, "private")
-        return self.add_chat(chat_id, "group")
-
-    # ------------------------------------------------------------------ injecting updates
-
-    def add_update(self, update: dict) -> dict:
-        """Queue a raw update (its ``update_id`` is assigned here) and wake the long poll."""
-        update["update_id"] = self._next_update_id
-        self._next_update_id += 1
-        self.updates_log.append(update)
-        return self._queue(update)
-
-    def redeliver(self, update: dict) -> dict:
-        """Queue an update again with its ORIGINAL ``update_id``, as Telegram does when a bot
-        died before its acknowledgement arrived."""
-        return self._queue(dict(update))
-
-    def send_text(
-        self,
-        text: str,
-        user_id: int = 1001,
-        chat_id: int | None = None,
-        chat_type: str = "private",
-        **message_extra: Any,
-    ) -> dict:
-        """Queue a text message from a user; /commands, @mentions, links get entities."""
-        fixed, entities = fix_text(text, [])
-        if not fixed:
-            raise ValueError("Telegram clients cannot send an empty text message")
-        fields: dict[str, Any] = {"text": fixed}
-        if "entities" not in message_extra:
-            auto = sort_entities(find_auto_entities(fixed, entities))
-            if auto:
-                fields["entities"] = auto
-        fields.update(message_extra)
-        return self.send_message(user_id=user_id, chat_id=chat_id, chat_type=chat_type, **fields)
-
-    def send_message(
-        self,
-        user_id: int = 1001,
-        chat_id: int | None = None,
-        chat_type: str = "private",
-        **fields: Any,
-    ) -> dict:
-        """Queue a message update with raw Message fields (sticker=..., photo=[...] ...).
-
-        In a channel ("channel" chat_type) this is a ``channel_post`` with sender_chat.
-        ``reply_to_message`` may be any message dict (e.g. one from ``sent``).
-        """
-        if chat_id is None:
-            if chat_type != "private":
-                raise ValueError("chat_id is required for non-private chats")
-            chat_id = user_id
-        if chat_type == "private" and chat_id != user_id:
-            raise ValueError("in a private chat, chat_id must equal user_id")
-        known = self.chats.get(chat_id)
-        if known is None or known["type"] != chat_type:
-            chat = self.add_chat(chat_id, chat_type)
-        else:
-            chat = copy.deepcopy(known)
-        message: dict[str, Any] = {"message_id": self._alloc_message_id(chat_id)}
-        if chat_type == "channel":
-            message["sender_chat"] = copy.deepcopy(chat)
-        else:
-            message["from"] = self.user(user_id)
-        message["chat"] = chat
-        message["date"] = int(time.time())
-        for key, value in fields.items():
-            if key == "reply_to_message" and isinstance(value, dict):
-                value = self._current(value)
-                value.pop("reply_to_message", None)
-            message[key] = value
-        self._store(message)
-        key = "channel_post" if chat_type == "channel" else "message"
-        return self.add_update({key: copy.deepcopy(message)})
-
-    def edit_text(self, message: dict, new_text: str) -> dict:
-        """Queue an ``edited_message`` update: the user edited one of their messages."""
-        message = message.get("message") or message.get("channel_post") or message
-        stored = self._lookup(message["chat"]["id"], message["message_id"])
-        if stored is None:
-            raise AssertionError(f"cannot edit unknown/deleted message {message['message_id']}")
-        if "text" not in stored:
-            raise AssertionError("only text messages can be edited with edit_text")
-        fixed, _ = fix_text(new_text, [])
-        if not fixed:
-            raise ValueError("an edited message cannot be empty")
-        stored["text"] = fixed
-        stored.pop("entities", None)
-        auto = sort_entities(find_auto_entities(fixed, []))
-        if auto:
-            stored["entities"] = auto
-        stored["edit_date"] = int(time.time())
-        key = "edited_channel_post" if stored["chat"]["type"] == "channel" else "edited_message"
-        return self.add_update({key: copy.deepcopy(stored)})
-
-    def press_button(self, message: dict, data: str, user_id: int = 1001, *, check: bool = True) -> dict:
-        """Queue a ``callback_query``: the user pressed a button of a bot message.
-
-        The *current* version of the message is used (after edits). With ``check`` the
-        button must exist in the message's current inline keyboard, like a real client.
-        """
-        stored = self._lookup(message["chat"]["id"], message["message_id"])
-        if stored is None:
-            raise AssertionError(
-                f"message {message['message_id']} in chat {message['chat']['id']} is unknown "
-                "or deleted; a user cannot press its buttons"
-            )
-        if check:
-            keyboard = stored.get("reply_markup", {}).get("inline_keyboard", [])
-            datas = [b.get("callback_data") for row in keyboard for b in row]
-            if data not in datas:
-                raise AssertionError(
-                    f"no button with callback_data {data!r} on message "
-                    f"{stored['message_id']}; buttons: {datas}"
-                )
-        query_id = self._new_query_id()
-        self._open_callback_queries.add(query_id)
-        query = {
-            "id": query_id,
-            "from": self.user(user_id),
-            "message": copy.deepcopy(stored),
-            "chat_instance": f"ci{abs(stored['chat']['id'])}",
-            "data": data,
-        }
-        return self.add_update({"callback_query": query})
-
-    def inline_query(
-        self, query: str, user_id: int = 1001, *, offset: str = "", chat_type: str | None = None
-    ) -> dict:
-        """Queue an ``inline_query`` (the user typed ``@bot query``)."""
-        query_id = self._new_query_id()
-        self._open_inline_queries.add(query_id)
-        inline: dict[str, Any] = {"id": query_id, "from": self.user(user_id), "query": query, "offset": offset}
-        if chat_type:
-            inline["chat_type"] = chat_type
-        return self.add_update({"inline_query": inline})
-
     # ------------------------------------------------------------------ observing
 
     def messages_to(self, chat_id: int, *, include_deleted: bool = True) -> list[dict]:
@@ -362,7 +184,9 @@ class FakeBotAPI(Dispatcher, BotAPIMethods):
         """Whether the bot deleted this message."""
         return (message["chat"]["id"], message["message_id"]) in self.deleted
 
-    async def wait_for_sent(self, count: int = 1, chat_id: int | None = None, timeout: float = 5.0) -> list[dict]:
+    async def wait_for_sent(
+        self, count: int = 1, chat_id: int | None = None, timeout: float = 5.0
+    ) -> list[dict]:
         """Wait until at least ``count`` bot messages exist (in ``chat_id`` if given)."""
 
         def matching() -> list[dict]:
@@ -426,21 +250,20 @@ class FakeBotAPI(Dispatcher, BotAPIMethods):
 
     # ------------------------------------------------------------------ internals
 
-    def _queue(self, update: dict) -> dict:
-        """Put ``update`` in the queue in update_id order and wake the long poll and waiters."""
-        self._updates.append(update)
-        self._updates.sort(key=lambda u: u["update_id"])
+    def _wake_poll(self) -> None:
+        """A new update is queued: answer the waiting long poll and wake the waiters."""
         if self._poll_waiter is not None and not self._poll_waiter.done():
             self._poll_waiter.set_result("update")
         self._notify()
-        return update
 
     def _notify(self) -> None:
         """Wake every ``_wait_until``; a fresh event avoids lost wake-ups."""
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def _wait_until(self, predicate: Callable[[], bool], timeout: float, describe: Callable[[], str]) -> None:
+    async def _wait_until(
+        self, predicate: Callable[[], bool], timeout: float, describe: Callable[[], str]
+    ) -> None:
         """Wait for ``predicate`` re-checking on every state change."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -467,14 +290,3 @@ class FakeBotAPI(Dispatcher, BotAPIMethods):
     def _lookup(self, chat_id: int, message_id: int) -> dict | None:
         """Current stored version of a message (None if unknown or deleted)."""
         return self._messages.get(chat_id, {}).get(message_id)
-
-    def _current(self, message: dict) -> dict:
-        """Deep copy of the stored version of ``message`` (or of the dict itself)."""
-        stored = self._lookup(message["chat"]["id"], message["message_id"])
-        return copy.deepcopy(stored if stored is not None else message)
-
-    def _new_query_id(self) -> str:
-        """Unique id for callback and inline queries."""
-        query_id = f"{self._next_query_id:04d}{self.bot_id}"
-        self._next_query_id += 1
-        return query_id
