@@ -27,7 +27,7 @@ from telegram.ext import (
 from . import keyboards
 from .config import ConfigError, Settings
 from .engine import Engine
-from .handlers import errors, gates, members, organisers
+from .handlers import corrections, errors, gates, members, organisers, subscriptions
 from .knowledge import KnowledgeErrors
 from .logs import setup_logging
 from .ratelimit import RetryingRateLimiter
@@ -89,11 +89,12 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("topics", members.topics))
     app.add_handler(CommandHandler("sources", members.sources))
     app.add_handler(CommandHandler("ask", members.ask_command))
-    app.add_handler(CommandHandler("subscribe", organisers.subscribe, filters=private))
-    app.add_handler(CommandHandler("unsubscribe", organisers.unsubscribe, filters=private))
+    app.add_handler(CommandHandler("subscribe", subscriptions.subscribe, filters=private))
+    app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
 
-    # Organisers' commands: each handler checks the user itself and refuses politely.
-    for name, callback in organisers.COMMANDS.items():
+    # Organisers' commands (announcing and scheduling, then corrections and reviews):
+    # each handler checks the user itself and refuses politely.
+    for name, callback in {**organisers.COMMANDS, **corrections.COMMANDS}.items():
         app.add_handler(CommandHandler(name, callback))
 
     # Buttons: members' topics and answers, then organisers' previews.

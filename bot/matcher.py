@@ -59,6 +59,9 @@ class Thresholds:
     unknown_coverage: float = 0.5
     long_unknown_coverage: float = 0.3
     long_question: int = 6
+    long_answer: float = 0.40
+    long_lead: float = 0.12
+    long_contained: float = 0.7
     min_evidence: float = 1.5
 
 
@@ -261,7 +264,8 @@ class Matcher:
         second = ranked[1].score if len(ranked) > 1 else 0.0
         close = [c.fact for c in ranked if top.score - c.score < t.margin]
         # In a chatty message unknown words are mostly context; in a short one they are the point.
-        needed = t.long_unknown_coverage if len(stems) >= t.long_question else t.unknown_coverage
+        chatty = len(stems) >= t.long_question
+        needed = t.long_unknown_coverage if chatty else t.unknown_coverage
         if unknown and top.coverage < needed:
             # Most of what was asked is about something no fact covers: don't guess.
             return Match("decline", question, None, top.score, unknown=unknown)
@@ -274,7 +278,12 @@ class Matcher:
         enough = top.evidence >= t.min_evidence and (
             len(stems) > 1 or stems[0] in self._index[top.fact.id].anchors
         )
-        if enough and ((top.score >= t.answer and len(close) == 1) or clear):
+        # A chatty message scores low on every fact (most of its words are context), so there
+        # the winner must instead contain most of one of its phrasings and lead clearly.
+        leads = chatty and top.score >= t.long_answer and top.score - second >= t.long_lead and (
+            top.contained >= t.long_contained
+        )
+        if enough and ((top.score >= t.answer and len(close) == 1) or clear or leads):
             return Match("answer", question, top.fact, round(top.score, 4), unknown=unknown)
         if top.score >= t.clarify:
             if len(close) == 1:

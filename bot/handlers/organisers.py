@@ -1,8 +1,10 @@
-"""Organisers' commands and buttons: announce, schedule, correct, and the gap report.
+"""Organisers' announcements: who may make them, /announce, its preview buttons, scheduling.
+
+Scheduling includes `restore`: what to pick up again after a restart.
 
 Every command and every button press checks the user again, so a preview's buttons are
-useless in anyone else's hands, even with forged callback data. Members' /subscribe and
-/unsubscribe live here too, since subscriptions exist for announcements.
+useless in anyone else's hands, even with forged callback data. Corrections after posting
+are in `corrections`; members' /subscribe and /unsubscribe in `subscriptions`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from .. import announcer
 from ..announcer import Outcome
-from ..schedule import ScheduleError, format_london, parse_announce_args, parse_edit_args, parse_id
+from ..schedule import ScheduleError, format_london, parse_announce_args, parse_id
 from ..services import Services, get_services
 from ..store import Announcement, StoreError
 
@@ -61,7 +63,8 @@ async def is_organiser(context: ContextTypes.DEFAULT_TYPE, user_id: int | None) 
     return user_id in cached[1]
 
 
-async def _organiser_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def organiser_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Gate for an organiser command: False (after a polite refusal) for anyone else."""
     user = update.effective_user
     if await is_organiser(context, user.id if user else None):
         return True
@@ -70,16 +73,18 @@ async def _organiser_only(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return False
 
 
-def _args_html(message: Message) -> str:
+def args_html(message: Message) -> str:
     """The message after its /command, keeping the sender's formatting as Telegram HTML."""
     return _COMMAND.sub("", message.text_html or "", count=1).strip()
 
 
 def _buttons(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
+    """One row of callback buttons, given as (label, data) pairs."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in pairs]])
 
 
-def _short(ann: Announcement, limit: int = 60) -> str:
+def short(ann: Announcement, limit: int = 60) -> str:
+    """A one-line, tag-free, escaped excerpt for lists and questions about a post."""
     text = " ".join(re.sub(r"<[^>]+>", "", ann.text).split())
     return html.escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -89,13 +94,13 @@ def _short(ann: Announcement, limit: int = 60) -> str:
 
 async def announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/announce [at YYYY-MM-DD HH:MM] TEXT: a preview with Post/Cancel (or Schedule/Cancel)."""
-    if not await _organiser_only(update, context):
+    if not await organiser_only(update, context):
         return
     message = update.effective_message
     if update.effective_chat.type != ChatType.PRIVATE:
         await message.reply_text("Please send /announce to me in a private chat.")
         return
-    args = _args_html(message)
+    args = args_html(message)
     if not args:
         context.user_data[PENDING] = True
         await message.reply_text("Send me the announcement text in your next message (or /cancel).")
@@ -209,7 +214,7 @@ async def ask_to_check(bot: object, ann: Announcement, chat_id: int) -> None:
     """The outcome is unknown: a person checks the channel; the bot never re-posts on its own."""
     await bot.send_message(  # type: ignore[attr-defined]
         chat_id,
-        f"⚠️ I can't tell whether #{ann.id} reached the channel (“{_short(ann)}”). "
+        f"⚠️ I can't tell whether #{ann.id} reached the channel (“{short(ann)}”). "
         "Please check the channel, then tell me:",
         reply_markup=_buttons(("It's there", f"{PREFIX}there:{ann.id}"),
                               ("Post again", f"{PREFIX}again:{ann.id}")),
@@ -312,10 +317,10 @@ async def _resume(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def scheduled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/scheduled: the queue."""
-    if not await _organiser_only(update, context):
+    if not await organiser_only(update, context):
         return
     queue = get_services(context.bot_data).store.scheduled()
-    lines = [f"#{a.id} · {format_london(a.due_at)} · {_short(a)}" for a in queue]
+    lines = [f"#{a.id} · {format_london(a.due_at)} · {short(a)}" for a in queue]
     await update.effective_message.reply_text(
         "<b>Scheduled</b>\n" + "\n".join(lines) if lines else "Nothing is scheduled."
     )
@@ -323,7 +328,7 @@ async def scheduled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unschedule ID."""
-    if not await _organiser_only(update, context):
+    if not await organiser_only(update, context):
         return
     try:
         ann_id = parse_id(" ".join(context.args or []))
@@ -338,136 +343,9 @@ async def unschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-# ---------------------------------------------------------------- corrections
-
-
-async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/edit ID NEW TEXT: correct a channel post in place."""
-    if not await _organiser_only(update, context):
-        return
-    services, message = get_services(context.bot_data), update.effective_message
-    try:
-        ann_id, text = parse_edit_args(_args_html(message))
-        ann = _posted(services, ann_id)
-        await context.bot.edit_message_text(text, chat_id=ann.channel_id, message_id=ann.message_id)
-        services.store.edit_posted(ann_id, text, update.effective_user.id)
-    except (ScheduleError, StoreError, BadRequest) as exc:
-        await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
-        return
-    services.refresh_announcements()
-    await message.reply_text(f"✏️ #{ann_id} edited in the channel.")
-
-
-async def delete(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/delete ID: remove a channel post."""
-    if not await _organiser_only(update, context):
-        return
-    services, message = get_services(context.bot_data), update.effective_message
-    try:
-        ann_id = parse_id(" ".join(context.args or []))
-        ann = _posted(services, ann_id)
-        await context.bot.delete_message(ann.channel_id, ann.message_id)
-        services.store.mark_deleted(ann_id, update.effective_user.id)
-    except (ScheduleError, StoreError, BadRequest) as exc:
-        await message.reply_text(f"Not deleted: {html.escape(getattr(exc, 'message', str(exc)))}")
-        return
-    services.refresh_announcements()
-    await message.reply_text(f"🗑 #{ann_id} deleted from the channel.")
-
-
-def _posted(services: Services, ann_id: int) -> Announcement:
-    ann = services.store.get(ann_id)
-    if ann is None or ann.state != "posted" or ann.message_id is None or ann.channel_id is None:
-        raise ScheduleError(f"#{ann_id} is not a posted announcement with a known channel message")
-    return ann
-
-
-async def announcements(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/announcements: recent posts with their ids, for /edit and /delete."""
-    if not await _organiser_only(update, context):
-        return
-    recent = get_services(context.bot_data).store.recent(10)
-    lines = [
-        f"#{a.id} · {a.state}{' (late)' if a.late else ''} · "
-        f"{format_london(a.posted_at) if a.posted_at else '—'} · {_short(a)}"
-        for a in recent
-    ]
-    await update.effective_message.reply_text(
-        "<b>Recent announcements</b>\n" + "\n".join(lines) if lines else "No announcements yet."
-    )
-
-
-async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/audit: who did what and when (organisers' ids only; never members')."""
-    if not await _organiser_only(update, context):
-        return
-    entries = get_services(context.bot_data).store.audit(15)
-    lines = [
-        f"{format_london(e.at)} · {e.action} · #{e.announcement_id or '-'} · "
-        f"{'bot' if e.actor_id is None else e.actor_id}"
-        for e in entries
-    ]
-    await update.effective_message.reply_text("<b>Audit log</b>\n" + "\n".join(lines) if lines else "Empty.")
-
-
-async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/gaps: what members asked that the bot could not answer, most frequent first."""
-    if not await _organiser_only(update, context):
-        return
-    top = get_services(context.bot_data).store.top_gaps(15)
-    lines = [f"{count}× {html.escape(question)}" for question, count in top]
-    await update.effective_message.reply_text(
-        "<b>Unanswered questions</b> (no names kept)\n" + "\n".join(lines) if lines
-        else "No unanswered questions recorded yet."
-    )
-
-
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reload: re-read knowledge/; on any problem the running knowledge stays."""
-    if not await _organiser_only(update, context):
-        return
-    problems = get_services(context.bot_data).reload()
-    if problems:
-        listing = "\n".join(html.escape(p) for p in problems[:10])
-        await update.effective_message.reply_text(
-            f"Reload refused; still using the old knowledge.\n{listing}"
-        )
-    else:
-        facts = len(get_services(context.bot_data).engine.kb.facts)
-        await update.effective_message.reply_text(f"Knowledge reloaded: {facts} facts.")
-
-
-# ---------------------------------------------------------------- members' subscriptions
-
-
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/subscribe: opt in to announcements by private message."""
-    new = get_services(context.bot_data).store.subscribe(update.effective_chat.id)
-    await update.effective_message.reply_text(
-        ("You're subscribed: I'll send you the union's announcements here. " if new
-         else "You're already subscribed. ")
-        + "Send /unsubscribe at any time to stop and delete your record."
-    )
-
-
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/unsubscribe: stop, and delete everything kept about this chat."""
-    removed = get_services(context.bot_data).store.unsubscribe(update.effective_chat.id)
-    await update.effective_message.reply_text(
-        "Done: you're unsubscribed and your record is deleted." if removed
-        else "You weren't subscribed, so there's nothing to delete."
-    )
-
-
 COMMANDS = {
     "announce": announce,
     "cancel": cancel_pending,
     "scheduled": scheduled,
     "unschedule": unschedule,
-    "edit": edit,
-    "delete": delete,
-    "announcements": announcements,
-    "audit": audit,
-    "gaps": gaps,
-    "reload": reload,
 }
