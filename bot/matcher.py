@@ -11,7 +11,6 @@ Plain `WRatio`/`token_set_ratio` are not used: they score 100 on one shared word
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from .knowledge import Fact, KnowledgeBase, SmallTalk
 from .text import STOPWORDS, Normaliser, stem
 
 COMMON_POSTINGS = 64  # a word in more facts than this is "common" (see _rank)
+CANDIDATES = 6  # facts scored in full per question, best coverage first
 SIMILARITY_PHRASINGS = 4  # per candidate fact: those sharing the most with the question
 
 Kind = Literal["answer", "clarify", "decline", "smalltalk", "empty"]
@@ -130,6 +130,7 @@ class Matcher:
         self._talk: list[tuple[str, SmallTalk]] = [
             (" ".join(self.norm.words(p)), t) for t in kb.smalltalk for p in t.phrasings
         ]
+        self._talk_longest = max((len(text.split()) for text, _ in self._talk), default=0)
         # Words that mark small talk ("bye", "cheers"), first entry wins; generic filler is no sign.
         self._talk_words: dict[str, SmallTalk] = {}
         for text, talk in self._talk:
@@ -188,7 +189,7 @@ class Matcher:
                 coverage[fid] += q * self._index[fid].weights[s]
         if not coverage:
             return []
-        candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[: max(limit, 8)]
+        candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[: max(limit, CANDIDATES)]
         shared = {fid: self._shared(self._index[fid], qweights) for fid in candidates}
         similarity = self._similarity(" ".join(sorted(stems)), shared)
         t = self.t
@@ -221,7 +222,7 @@ class Matcher:
         owners: list[str] = []
         for fid, acc in shared.items():
             start = self._index[fid].start
-            closest = heapq.nlargest(SIMILARITY_PHRASINGS, acc, key=acc.__getitem__)
+            closest = sorted(acc, key=acc.__getitem__, reverse=True)[:SIMILARITY_PHRASINGS]
             choices += [self._phrasings[start + i] for i in closest]
             owners += [fid] * len(closest)
         best: dict[str, float] = {}
@@ -238,11 +239,14 @@ class Matcher:
         A phrasing made only of common words ("napo strike") is weak evidence even when
         the question contains all of it, so its share is scaled down.
         """
+        evidence, totals = self.t.phrasing_evidence, idx.phrasing_totals
         best = 0.0
         for i, weight in shared.items():
-            total = idx.phrasing_totals[i]
-            if total:
-                best = max(best, weight / total * min(1.0, weight / self.t.phrasing_evidence))
+            share = weight / totals[i] if totals[i] else 0.0
+            if weight < evidence:
+                share *= weight / evidence
+            if share > best:
+                best = share
         return best
 
     # ------------------------------------------------------------------ verdict
@@ -298,8 +302,8 @@ class Matcher:
 
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
         """"hi", "cheers mate 👍", "ok bye": small talk, unless a word any fact uses is in it."""
-        if not self._talk:
-            return None
+        if not self._talk or len(words) > self._talk_longest + 2:
+            return None  # a long message is not small talk
         best = process.extractOne(
             " ".join(words), [t for t, _ in self._talk], scorer=fuzz.ratio, score_cutoff=self.t.smalltalk
         )

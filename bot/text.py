@@ -56,10 +56,10 @@ _SUFFIXES = (
 
 def fold(text: str) -> str:
     """Lower-case and strip accents and emoji, keeping letters, digits, £, $ and %."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.lower().replace("’", "'").replace("'", "")
-    return text
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c)).replace("’", "'")
+    return text.lower().replace("'", "")
 
 
 def tokens(text: str) -> list[str]:
@@ -128,6 +128,7 @@ class Normaliser:
 
     def __init__(self, vocabulary: Vocabulary, known_words: Iterable[str]) -> None:
         self.textspeak = vocabulary.textspeak
+        self._speak = {k: tuple(v.split()) for k, v in vocabulary.textspeak.items()}
         self.stopwords = STOPWORDS | vocabulary.stopwords
         # Longest synonym first, so "ministry of justice" wins over "justice".
         self.synonyms = sorted(
@@ -152,7 +153,11 @@ class Normaliser:
         """Text-speak then synonyms, on raw tokens."""
         spoken: list[str] = []
         for tok in toks:
-            spoken.extend(self.textspeak.get(tok, tok).split())
+            replacement = self._speak.get(tok)
+            if replacement is None:
+                spoken.append(tok)
+            else:
+                spoken.extend(replacement)
         out: list[str] = []
         i = 0
         while i < len(spoken):
@@ -188,11 +193,10 @@ class Normaliser:
 
     def words(self, text: str) -> list[str]:
         """Normalised words (not yet stemmed), with spelling corrected; stopwords kept."""
-        fixed = []
-        for tok in self._expand(tokens(text)):
-            fixed.append(self._correct(tok))
+        expanded = self._expand(tokens(text))
+        fixed = [self._correct(tok) for tok in expanded]
         # A correction can reveal text-speak or a synonym ("govt" typo'd), so expand again.
-        return self._expand(fixed)
+        return self._expand(fixed) if fixed != expanded else fixed
 
     def content(self, text: str) -> list[str]:
         """Stems of the words that carry meaning, in order, without repeats."""
