@@ -31,7 +31,7 @@ from .handlers import corrections, errors, gates, members, organisers, subscript
 from .knowledge import KnowledgeErrors
 from .logs import setup_logging
 from .ratelimit import RetryingRateLimiter
-from .services import SERVICES, Services, get_services
+from .services import BASE_ENGINE, SERVICES, SETTINGS, Services, get_services
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     if settings.rate_limit:
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=3))
     app = builder.build()
-    app.bot_data["settings"] = settings
-    app.bot_data["base_engine"] = engine
+    app.bot_data[SETTINGS] = settings
+    app.bot_data[BASE_ENGINE] = engine
     register(app)
     return app
 
@@ -80,8 +80,8 @@ def register(app: Application) -> None:
     # Group -2: flood control for private chats (one notice, then silence).
     app.add_handler(TypeHandler(Update, gates.flood_gate), group=-2)
     # Group -1: an organiser's text after a bare /announce is the announcement.
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-                                   & filters.UpdateType.MESSAGE, organisers.pending_text), group=-1)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & fresh,
+                                   organisers.pending_text), group=-1)
 
     # Members' commands (any chat).
     app.add_handler(CommandHandler("start", members.start))
@@ -121,10 +121,10 @@ def register(app: Application) -> None:
 
 async def _post_init(app: Application) -> None:
     """Open the store, build the services, restore announcements and schedules."""
-    settings: Settings = app.bot_data["settings"]
+    settings: Settings = app.bot_data[SETTINGS]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database)
-    services = Services(settings=settings, base=app.bot_data["base_engine"], store=store)
+    services = Services(settings=settings, base=app.bot_data[BASE_ENGINE], store=store)
     app.bot_data[SERVICES] = services
     await app.bot.set_my_commands(MEMBER_COMMANDS)
     await organisers.restore(app)

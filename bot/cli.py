@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         if args.command == "run":
             from .app import run  # Telegram is imported only for the bot itself
 
-            return run(directory)
+            return run(args.knowledge)  # None: KNOWLEDGE_DIR or the default
         # `check` and `run` refuse an inconsistent base; asking skips that slower self-test.
         engine = Engine.load(directory, strict=False)
         if args.command == "ask":

@@ -20,6 +20,9 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
+# Keys into bot_data: settings and the engine are there from the start, services after post_init.
+SETTINGS = "settings"
+BASE_ENGINE = "base_engine"
 SERVICES = "services"
 
 

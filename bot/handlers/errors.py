@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from ..services import get_services
+from ..services import SERVICES, get_services
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _quietly(update.callback_query.answer(APOLOGY, show_alert=False))
         elif message is not None:
             await _quietly(message.reply_text(APOLOGY))
-    services = get_services(context.bot_data) if "services" in context.bot_data else None
+    services = get_services(context.bot_data) if SERVICES in context.bot_data else None
     admin = services.settings.admin_chat_id if services else None
     if admin:
         name = html.escape(type(error).__name__)
