@@ -152,3 +152,26 @@ def test_python_dash_m_bot_ask_works() -> None:
     assert result.returncode == 0, result.stderr
     assert "7,500 staff" in result.stdout
     assert "BBC News" in result.stdout
+
+
+def test_run_without_a_token_explains_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: TELEGRAM_BOT_TOKEN is not set")
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_run_refuses_a_knowledge_base_that_fails_check(
+    tmp_path: Path, write_kb: KbWriter, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = "123456:SECRET-token-value-never-printed"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    directory = write_kb(tmp_path, facts_main=MINI_FACTS.replace("source: bulletin", "source: nowhere"))
+    assert main(["run", "--knowledge", str(directory)]) == 1  # returns before any network call
+    err = capsys.readouterr().err
+    assert "unknown source id 'nowhere'" in err and "will not start" in err
+    assert token not in err and "SECRET" not in err

@@ -60,6 +60,12 @@ def _posted(services: Services, ann_id: int) -> Announcement:
     return ann
 
 
+async def _listing(update: Update, title: str, lines: list[str], empty: str) -> None:
+    """A titled list for an organiser, or a plain sentence when there is nothing to list."""
+    text = f"<b>{html.escape(title)}</b>\n" + "\n".join(lines) if lines else empty
+    await update.effective_message.reply_text(text)
+
+
 async def announcements(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/announcements: recent posts with their ids, for /edit and /delete."""
     if not await organiser_only(update, context):
@@ -70,9 +76,7 @@ async def announcements(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         f"{format_london(a.posted_at) if a.posted_at else '—'} · {short(a)}"
         for a in recent
     ]
-    await update.effective_message.reply_text(
-        "<b>Recent announcements</b>\n" + "\n".join(lines) if lines else "No announcements yet."
-    )
+    await _listing(update, "Recent announcements", lines, "No announcements yet.")
 
 
 async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,7 +89,7 @@ async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"{'bot' if e.actor_id is None else e.actor_id}"
         for e in entries
     ]
-    await update.effective_message.reply_text("<b>Audit log</b>\n" + "\n".join(lines) if lines else "Empty.")
+    await _listing(update, "Audit log", lines, "The audit log is empty.")
 
 
 async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,10 +98,8 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     top = get_services(context.bot_data).store.top_gaps(15)
     lines = [f"{count}× {html.escape(question)}" for question, count in top]
-    await update.effective_message.reply_text(
-        "<b>Unanswered questions</b> (no names kept)\n" + "\n".join(lines) if lines
-        else "No unanswered questions recorded yet."
-    )
+    await _listing(update, "Unanswered questions (no names kept)", lines,
+                   "No unanswered questions recorded yet.")
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
