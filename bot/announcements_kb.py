@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .knowledge import Claim, Fact, Source
+from .render import truncate
 
 _TAG = re.compile(r"<[^>]+>")
 ANNOUNCEMENT_ORDER = 1_000_000  # after every article, however many there are
 TITLE_LIMIT = 40
+ANSWER_LIMIT = 600  # a long post is read in the channel; a reply stays phone-sized
 
 
 class PostedAnnouncement(Protocol):
@@ -53,7 +55,8 @@ def announcement_facts(
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
         facts.append(
             Fact(
-                id=fid, title=title, answer=text, claims=(Claim(source=fid, quote=text),),
+                id=fid, title=title, answer=truncate(text, ANSWER_LIMIT),
+                claims=(Claim(source=fid, quote=text),),
                 phrasings=tuple(dict.fromkeys([text, *sentences])), file="announcement",
                 date=ann.posted_at if hasattr(ann.posted_at, "year") else None,  # type: ignore[arg-type]
             )

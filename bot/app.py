@@ -128,6 +128,8 @@ async def _post_init(app: Application) -> None:
     app.bot_data[SERVICES] = services
     await app.bot.set_my_commands(MEMBER_COMMANDS)
     await organisers.restore(app)
+    # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
+    app.job_queue.run_repeating(gates.forget_idle, interval=600, name="forget-idle")
     log.info("bot ready: %d facts, %d subscribers", len(services.engine.kb.facts), store.subscriber_count())
 
 

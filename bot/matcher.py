@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -312,7 +311,3 @@ class Matcher:
         if any(s in self._idf for s in stems):
             return None
         return next((self._talk_words[w] for w in words if w in self._talk_words), None)
-
-    def suggest(self, facts: Iterable[str]) -> list[Fact]:
-        """Existing facts among the given ids, for "related" buttons."""
-        return [self.kb.facts[f] for f in facts if f in self.kb.facts]

@@ -19,7 +19,6 @@ Style = Literal["", "b", "i"]
 Segment = tuple[str, Style]
 
 TELEGRAM_LIMIT = 4096
-QUOTE_LIMIT = 120
 
 
 @dataclass(frozen=True)

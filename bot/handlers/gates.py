@@ -47,3 +47,10 @@ async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         elif update.effective_message:
             await update.effective_message.reply_text(FLOOD_NOTICE)
     raise ApplicationHandlerStop
+
+
+async def forget_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A JobQueue job: drop the timestamps of members who have gone quiet."""
+    services = get_services(context.bot_data)
+    services.flood.forget_idle()
+    services.group_flood.forget_idle()
