@@ -65,11 +65,9 @@ class Engine:
         return self.topic_of.get(fact.id, fact.id)
 
     def _fact_reply(self, fact: Fact, question: str = "", score: float = 1.0) -> Reply:
+        """An announcement is shown with the report it updates; a report with its newer news."""
         base = self.kb.facts.get(self._topic(fact), fact)
-        newer = [n for n in self.updates.get(base.id, []) if n.id != base.id]
-        if is_announcement(base):
-            return fact_reply(self.kb, base, question, score)
-        return fact_reply(self.kb, base, question, score, newer=newer)
+        return fact_reply(self.kb, base, question, score, newer=self.updates.get(base.id, []))
 
     def match(self, question: str) -> Match:
         return self.matcher.match(question[:MAX_QUESTION])
