@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from .ratelimit import AT_MOST_ONCE, never_reached_telegram
+from .ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
 from .schedule import format_london
 from .services import Services
 from .store import Announcement
@@ -151,11 +151,11 @@ async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | No
                 store.finish_delivery(ann_id, chat_id, await _dm(bot, services, chat_id, text))
             if progress is not None and time.monotonic() - last > PROGRESS_EVERY:
                 done, total = store.delivery_progress(ann_id)
-                await _edit_quietly(progress.edit_text(_progress(done, total)))
+                await best_effort(progress.edit_text(_progress(done, total)), "progress edit")
                 last = time.monotonic()
     done, total = store.delivery_progress(ann_id)
     if progress is not None:
-        await _edit_quietly(progress.edit_text(_progress(done, total, finished=True)))
+        await best_effort(progress.edit_text(_progress(done, total, finished=True)), "progress edit")
     log.info("announcement %d delivered: %d of %d", ann_id, done, total)
     return done, total
 
@@ -163,11 +163,3 @@ async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | No
 def _progress(done: int, total: int, finished: bool = False) -> str:
     state = "Finished: sent" if finished else "Sending to subscribers: sent"
     return f"{state} {done:,} of {total:,}."
-
-
-async def _edit_quietly(coro: object) -> None:
-    """A progress edit that fails (e.g. not modified) must not stop delivery."""
-    try:
-        await coro  # type: ignore[misc]
-    except (BadRequest, NetworkError) as exc:
-        log.debug("progress edit skipped: %s", exc)

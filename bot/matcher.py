@@ -295,10 +295,6 @@ class Matcher:
                 return Match("clarify", question, None, round(top.score, 4), tuple(close[:3]), unknown)
         return Match("decline", question, None, round(top.score, 4), unknown=unknown)
 
-    def explain(self, question: str, limit: int = 4) -> list[Scored]:
-        """The top candidates with their score parts, for tuning and `check`."""
-        return self._rank(self.norm.content(question), limit)
-
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
         """"hi", "cheers mate 👍", "ok bye": small talk, unless a word any fact uses is in it."""
         if not self._talk or len(words) > self._talk_longest + 2:

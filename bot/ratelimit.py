@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -70,3 +70,12 @@ class RetryingRateLimiter(AIORateLimiter):
                 await asyncio.sleep(delay)
                 delay *= 2
         return None
+
+
+async def best_effort(call: Awaitable[object], what: str) -> None:
+    """For courtesy calls (an apology, a progress edit, removing spent buttons): a Telegram
+    error there is logged and swallowed, so it never stops the real work around it."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("%s skipped: %s", what, type(exc).__name__)

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from ..schedule import ScheduleError, format_london, parse_edit_args, parse_id
 from ..services import Services, get_services
 from ..store import Announcement, StoreError
-from .organisers import args_html, organiser_only, short
+from .organisers import args_html, listing, organiser_only, short
 
 
 async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -60,12 +60,6 @@ def _posted(services: Services, ann_id: int) -> Announcement:
     return ann
 
 
-async def _listing(update: Update, title: str, lines: list[str], empty: str) -> None:
-    """A titled list for an organiser, or a plain sentence when there is nothing to list."""
-    text = f"<b>{html.escape(title)}</b>\n" + "\n".join(lines) if lines else empty
-    await update.effective_message.reply_text(text)
-
-
 async def announcements(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/announcements: recent posts with their ids, for /edit and /delete."""
     if not await organiser_only(update, context):
@@ -76,7 +70,7 @@ async def announcements(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         f"{format_london(a.posted_at) if a.posted_at else '—'} · {short(a)}"
         for a in recent
     ]
-    await _listing(update, "Recent announcements", lines, "No announcements yet.")
+    await listing(update, "Recent announcements", lines, "No announcements yet.")
 
 
 async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,7 +83,7 @@ async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"{'bot' if e.actor_id is None else e.actor_id}"
         for e in entries
     ]
-    await _listing(update, "Audit log", lines, "The audit log is empty.")
+    await listing(update, "Audit log", lines, "The audit log is empty.")
 
 
 async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,7 +92,7 @@ async def gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     top = get_services(context.bot_data).store.top_gaps(15)
     lines = [f"{count}× {html.escape(question)}" for question, count in top]
-    await _listing(update, "Unanswered questions (no names kept)", lines,
+    await listing(update, "Unanswered questions (no names kept)", lines,
                    "No unanswered questions recorded yet.")
 
 

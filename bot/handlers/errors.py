@@ -6,9 +6,10 @@ import html
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
+from ..ratelimit import best_effort
 from ..services import SERVICES, get_services
 
 log = logging.getLogger(__name__)
@@ -26,20 +27,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and not isinstance(error, Forbidden):
         message = update.effective_message
         if update.callback_query is not None:
-            await _quietly(update.callback_query.answer(APOLOGY, show_alert=False))
+            await best_effort(update.callback_query.answer(APOLOGY, show_alert=False), "apology")
         elif message is not None:
-            await _quietly(message.reply_text(APOLOGY))
+            await best_effort(message.reply_text(APOLOGY), "apology")
     services = get_services(context.bot_data) if SERVICES in context.bot_data else None
     admin = services.settings.admin_chat_id if services else None
     if admin:
         name = html.escape(type(error).__name__)
         notice = f"⚠️ Handler error: <code>{name}</code>. See the logs."
-        await _quietly(context.bot.send_message(admin, notice))
-
-
-async def _quietly(coro: object) -> None:
-    """Best effort: an apology that fails must not raise inside the error handler."""
-    try:
-        await coro  # type: ignore[misc]
-    except TelegramError as exc:
-        log.warning("could not send error notice: %s", type(exc).__name__)
+        await best_effort(context.bot.send_message(admin, notice), "admin notice")

@@ -22,6 +22,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from .. import announcer
 from ..announcer import Outcome
+from ..ratelimit import best_effort
 from ..schedule import ScheduleError, format_london, parse_announce_args, parse_id
 from ..services import Services, get_services
 from ..store import Announcement, StoreError
@@ -71,6 +72,12 @@ async def organiser_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     log.info("organiser command refused")
     await update.effective_message.reply_text(REFUSAL)
     return False
+
+
+async def listing(update: Update, title: str, lines: list[str], empty: str) -> None:
+    """A titled list for an organiser, or a plain sentence when there is nothing to list."""
+    text = f"<b>{html.escape(title)}</b>\n" + "\n".join(lines) if lines else empty
+    await update.effective_message.reply_text(text)
 
 
 def args_html(message: Message) -> str:
@@ -171,18 +178,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await handler(query.message, context, services, ann, query.from_user.id)
 
 
-async def _remove_buttons(message: Message) -> None:
-    """Cosmetic: on a double tap or a second device the buttons are already gone, and
-    Telegram's "message is not modified" must not stop the action or its report."""
-    try:
-        await message.edit_reply_markup(None)
-    except BadRequest as exc:
-        log.debug("buttons not removed: %s", exc.message)
-
-
 async def _post(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                 ann: Announcement, actor: int) -> None:
-    await _remove_buttons(message)
+    await best_effort(message.edit_reply_markup(None), "removing spent buttons")
     result = await announcer.publish(context.bot, services, ann.id, actor)
     await _report(context, services, result, message.chat_id)
 
@@ -224,13 +222,13 @@ async def ask_to_check(bot: object, ann: Announcement, chat_id: int) -> None:
 async def _cancel(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                   ann: Announcement, actor: int) -> None:
     ok = services.store.cancel(ann.id, actor)
-    await _remove_buttons(message)
+    await best_effort(message.edit_reply_markup(None), "removing spent buttons")
     await message.reply_text(f"#{ann.id} cancelled." if ok else f"#{ann.id} is already {ann.state}.")
 
 
 async def _schedule(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                     ann: Announcement, actor: int) -> None:
-    await _remove_buttons(message)
+    await best_effort(message.edit_reply_markup(None), "removing spent buttons")
     try:
         ann = services.store.confirm_schedule(ann.id, actor)
     except StoreError:
@@ -243,7 +241,7 @@ async def _schedule(message: Message, context: ContextTypes.DEFAULT_TYPE, servic
 
 async def _pin(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                ann: Announcement, actor: int) -> None:
-    await _remove_buttons(message)
+    await best_effort(message.edit_reply_markup(None), "removing spent buttons")
     if ann.state != "posted" or ann.message_id is None or ann.channel_id is None:
         await message.reply_text(f"#{ann.id} can't be pinned: it is {ann.state}.")
         return
@@ -253,7 +251,7 @@ async def _pin(message: Message, context: ContextTypes.DEFAULT_TYPE, services: S
 
 async def _there(message: Message, context: ContextTypes.DEFAULT_TYPE, services: Services,
                  ann: Announcement, actor: int) -> None:
-    await _remove_buttons(message)
+    await best_effort(message.edit_reply_markup(None), "removing spent buttons")
     try:
         ann = services.store.resolve_uncertain(ann.id, actor, posted=True)
     except StoreError:
@@ -321,9 +319,7 @@ async def scheduled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     queue = get_services(context.bot_data).store.scheduled()
     lines = [f"#{a.id} · {format_london(a.due_at)} · {short(a)}" for a in queue]
-    await update.effective_message.reply_text(
-        "<b>Scheduled</b>\n" + "\n".join(lines) if lines else "Nothing is scheduled."
-    )
+    await listing(update, "Scheduled", lines, "Nothing is scheduled.")
 
 
 async def unschedule(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
