@@ -24,7 +24,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bench.bench_matcher import questions  # noqa: E402
-from bot.engine import Engine  # noqa: E402
+from bot.answers.engine import Engine  # noqa: E402
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
 from tests.harness import RunningBot  # noqa: E402
 

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Engine  # noqa: E402
+from bot.answers.engine import Engine  # noqa: E402
 from tests.fakebotapi import FakeBotAPI  # noqa: E402
 from tests.harness import CHANNEL, ORGANISER, RunningBot  # noqa: E402
 

@@ -22,8 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Engine  # noqa: E402
-from bot.knowledge import Claim, Fact, KnowledgeBase, load_knowledge  # noqa: E402
+from bot.answers.engine import Engine  # noqa: E402
+from bot.answers.knowledge import Claim, Fact, KnowledgeBase, load_knowledge  # noqa: E402
 
 QUESTION_FILES = [ROOT / "tests" / "data" / "member-questions.yaml",
                   ROOT.parent / "shared" / "eval" / "dev-questions.yaml"]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .engine import Engine
-from .knowledge import DEFAULT_DIR, KnowledgeError, KnowledgeErrors
+from bot.answers.engine import Engine
+from bot.answers.knowledge import DEFAULT_DIR, KnowledgeError, KnowledgeErrors
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         if args.command == "check":
             return _check(args.directory or directory, stdout)
         if args.command == "run":
-            from .app import run  # Telegram is imported only for the bot itself
+            from bot.tg.app import run  # Telegram is imported only for the bot itself
 
             return run(args.knowledge)  # None: KNOWLEDGE_DIR or the default
         # `check` and `run` refuse an inconsistent base; asking skips that slower self-test.

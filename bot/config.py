@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .knowledge import DEFAULT_DIR
+from bot.answers.knowledge import DEFAULT_DIR
 
 
 class ConfigError(Exception):

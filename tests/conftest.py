@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.knowledge import KnowledgeBase
+from bot.answers.engine import Engine
+from bot.answers.knowledge import KnowledgeBase
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import CHANNEL, RunningBot
 

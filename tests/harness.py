@@ -14,11 +14,11 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.answers.engine import Engine
 from bot.config import Settings
-from bot.engine import Engine
 from bot.logs import setup_logging
-from bot.services import Services, get_services
+from bot.tg.app import build_application
+from bot.tg.context import Services, get_services
 from tests.fakebotapi import FakeBotAPI
 
 ORGANISER = 9001

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.announcements_kb import (
+from bot.answers.announcements import (
     ANNOUNCEMENT_ORDER,
     TITLE_LIMIT,
     announcement_facts,
@@ -16,8 +16,8 @@ from bot.announcements_kb import (
     newest_first,
     plain,
 )
-from bot.engine import Engine
-from bot.knowledge import KnowledgeBase
+from bot.answers.engine import Engine
+from bot.answers.knowledge import KnowledgeBase
 
 
 @dataclass

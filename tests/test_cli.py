@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import MINI_FACTS, MINI_SOURCES, ROOT, KbWriter, line_of
 
+from bot.answers.knowledge import KnowledgeBase
 from bot.cli import main
-from bot.knowledge import KnowledgeBase
 
 JSON_FIELDS = {"question", "answered", "fact", "score", "text", "sources", "suggestions"}
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.knowledge import DEFAULT_DIR
 from bot.config import ConfigError, Settings
-from bot.knowledge import DEFAULT_DIR
 
 TOKEN = "123456789:AAE-fake_token_for_tests_only_xyz"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import KbWriter
 
-from bot.announcements_kb import announcement_facts
-from bot.engine import MAX_QUESTION, Engine
-from bot.render import Reply
+from bot.answers.announcements import announcement_facts
+from bot.answers.engine import MAX_QUESTION, Engine
+from bot.answers.render import Reply
 
 
 def test_ask_returns_a_rendered_reply(engine: Engine) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.flood import FloodControl
+from bot.tg.flood import FloodControl
 
 
 class FakeClock:

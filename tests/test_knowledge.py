@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import MINI_FACTS, MINI_SOURCES, SEEDS, KbWriter, line_of
 
-from bot.engine import Engine
-from bot.knowledge import DEFAULT_DIR, KnowledgeBase, KnowledgeError, KnowledgeErrors, load_knowledge
+from bot.answers.engine import Engine
+from bot.answers.knowledge import DEFAULT_DIR, KnowledgeBase, KnowledgeError, KnowledgeErrors, load_knowledge
 
 SHIPPED_FACT_FILES = {"ballot.yaml", "contracts.yaml", "people.yaml", "positions.yaml", "strike.yaml"}
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
-from bot.matcher import Match
+from bot.answers.engine import Engine
+from bot.answers.matcher import Match
 
 # Our own member-style questions (none copied from the knowledge base or the eval set):
 # typos, text-speak, terse, paraphrased and long, each with the fact that must answer it.

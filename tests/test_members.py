@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.handlers.errors import APOLOGY
-from bot.handlers.gates import FLOOD_NOTICE
+from bot.tg.handlers.errors import APOLOGY
+from bot.tg.handlers.gates import FLOOD_NOTICE
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import MEMBER, RunningBot
 

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.app import build_application
-from bot.engine import Engine
-from bot.store import Store
+from bot.answers.engine import Engine
+from bot.storage import Store
+from bot.tg.app import build_application
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
 

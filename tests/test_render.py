@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.knowledge import Claim, Fact, KnowledgeBase, Source
-from bot.matcher import Match
-from bot.render import TELEGRAM_LIMIT, fact_reply, render, source_line, sources_list, truncate
+from bot.answers.knowledge import Claim, Fact, KnowledgeBase, Source
+from bot.answers.matcher import Match
+from bot.answers.render import TELEGRAM_LIMIT, fact_reply, render, source_line, sources_list, truncate
 
 # Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.schedule import (
+from bot.storage.schedule import (
     AnnounceRequest,
     ScheduleError,
     format_london,

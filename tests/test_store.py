@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import (
+from bot.storage import (
     SCHEMA_VERSION,
     Announcement,
     InvalidTransition,

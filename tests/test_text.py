@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
-from bot.knowledge import Vocabulary
-from bot.text import Normaliser, fold, is_english, stem, tokens
+from bot.answers.engine import Engine
+from bot.answers.knowledge import Vocabulary
+from bot.answers.text import Normaliser, fold, is_english, stem, tokens
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ and unsubscribing erases every trace of the chat, delivery history included.
 
 from __future__ import annotations
 
-from .store_db import Database
-from .store_records import InvalidTransition, NotFound
+from bot.storage.db import Database
+from bot.storage.records import InvalidTransition, NotFound
 
 
 class Subscriptions(Database):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .store_db import Database
-from .store_records import Announcement, AuditEntry, InvalidTransition, NotFound, parse_utc, utc_text
+from bot.storage.db import Database
+from bot.storage.records import Announcement, AuditEntry, InvalidTransition, NotFound, parse_utc, utc_text
 
 _COLUMNS = (
     "id, text, author_id, state, created_at, due_at, posted_at, channel_id, message_id, "

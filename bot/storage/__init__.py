@@ -10,11 +10,11 @@ UK GDPR): subscribers are bare chat ids, the audit log never records member chat
 and the gap report stores no identities at all.
 """
 
-from .store_bookkeeping import GAP_MAX_LEN, Bookkeeping, normalise_question
-from .store_db import SCHEMA_VERSION
-from .store_delivery import Subscriptions
-from .store_outbox import Outbox
-from .store_records import STATES, Announcement, AuditEntry, InvalidTransition, NotFound, StoreError
+from bot.storage.bookkeeping import GAP_MAX_LEN, Bookkeeping, normalise_question
+from bot.storage.db import SCHEMA_VERSION
+from bot.storage.delivery import Subscriptions
+from bot.storage.outbox import Outbox
+from bot.storage.records import STATES, Announcement, AuditEntry, InvalidTransition, NotFound, StoreError
 
 __all__ = [
     "GAP_MAX_LEN",

@@ -13,10 +13,10 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from ..schedule import ScheduleError, format_london, parse_edit_args, parse_id
-from ..services import Services, get_services
-from ..store import Announcement, StoreError
-from .organisers import args_html, listing, organiser_only, short
+from bot.storage import Announcement, StoreError
+from bot.storage.schedule import ScheduleError, format_london, parse_edit_args, parse_id
+from bot.tg.context import Services, get_services
+from bot.tg.handlers.organisers import args_html, listing, organiser_only, short
 
 
 async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from .knowledge import Fact
-from .render import Reply
+from bot.answers.knowledge import Fact
+from bot.answers.render import Reply
 
 FACT, TOPICS, EXAMPLE = "f:", "t:", "x:"
 TOPICS_PER_PAGE = 8

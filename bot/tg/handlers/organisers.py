@@ -20,12 +20,12 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from .. import announcer
-from ..announcer import Outcome
-from ..ratelimit import best_effort
-from ..schedule import ScheduleError, format_london, parse_announce_args, parse_id
-from ..services import Services, get_services
-from ..store import Announcement, StoreError
+from bot.storage import Announcement, StoreError
+from bot.storage.schedule import ScheduleError, format_london, parse_announce_args, parse_id
+from bot.tg import announcer
+from bot.tg.announcer import Outcome
+from bot.tg.context import Services, get_services
+from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from .store_records import STATES, StoreError, utc_text
+from bot.storage.records import STATES, StoreError, utc_text
 
 SCHEMA_VERSION = 1
 

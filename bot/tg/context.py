@@ -11,12 +11,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .announcements_kb import announcement_facts
-from .config import Settings
-from .engine import Engine
-from .flood import FloodControl
-from .knowledge import KnowledgeErrors
-from .store import Store
+from bot.answers.announcements import announcement_facts
+from bot.answers.engine import Engine
+from bot.answers.knowledge import KnowledgeErrors
+from bot.config import Settings
+from bot.storage import Store
+from bot.tg.flood import FloodControl
 
 log = logging.getLogger(__name__)
 

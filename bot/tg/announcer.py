@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from .ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
-from .schedule import format_london
-from .services import Services
-from .store import Announcement
+from bot.storage import Announcement
+from bot.storage.schedule import format_london
+from bot.tg.context import Services
+from bot.tg.ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from .. import keyboards
-from ..render import Reply, sources_list
-from ..services import get_services
+from bot.answers.render import Reply, sources_list
+from bot.tg import keyboards
+from bot.tg.context import get_services
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process, utils
 
-from .knowledge import Fact, KnowledgeBase, SmallTalk
-from .text import STOPWORDS, Normaliser, stem
+from bot.answers.knowledge import Fact, KnowledgeBase, SmallTalk
+from bot.answers.text import STOPWORDS, Normaliser, stem
 
 COMMON_POSTINGS = 64  # a word in more facts than this is "common" (see _rank)
 CANDIDATES = 6  # facts scored in full per question, best coverage first

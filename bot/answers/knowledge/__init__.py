@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .knowledge_files import (
+from bot.answers.knowledge.files import (
     check_references,
     load_facts,
     load_smalltalk,
@@ -20,7 +20,7 @@ from .knowledge_files import (
     load_texts,
     load_vocabulary,
 )
-from .knowledge_model import (
+from bot.answers.knowledge.model import (
     BotTexts,
     Claim,
     Fact,
@@ -46,7 +46,7 @@ __all__ = [
     "load_knowledge",
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "knowledge"
 
 
 def _fact_files(directory: Path) -> Iterator[Path]:

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from .knowledge import Claim, Fact, Source
-from .render import truncate
+from bot.answers.knowledge import Claim, Fact, Source
+from bot.answers.render import truncate
 
 _TAG = re.compile(r"<[^>]+>")
 ANNOUNCEMENT_ORDER = 1_000_000  # after every article, however many there are

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .knowledge_model import BotTexts, Claim, Fact, KnowledgeError, SmallTalk, Source, Vocabulary
+from bot.answers.knowledge.model import BotTexts, Claim, Fact, KnowledgeError, SmallTalk, Source, Vocabulary
 
 # --------------------------------------------------------------------------- YAML with lines
 

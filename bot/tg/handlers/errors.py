@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
-from ..ratelimit import best_effort
-from ..services import SERVICES, get_services
+from bot.tg.context import SERVICES, get_services
+from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
 

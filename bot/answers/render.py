@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .knowledge import Fact, KnowledgeBase, Source
-from .matcher import Match
+from bot.answers.knowledge import Fact, KnowledgeBase, Source
+from bot.answers.matcher import Match
 
 Style = Literal["", "b", "i"]
 Segment = tuple[str, Style]

@@ -16,7 +16,7 @@ from english_words import get_english_words_set
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .knowledge import Vocabulary
+from bot.answers.knowledge import Vocabulary
 
 # Generic English filler: words that say nothing about *which* fact is wanted. Domain
 # words never go here (the knowledge base can add its own in vocabulary.yaml).

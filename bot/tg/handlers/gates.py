@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from ..services import get_services
+from bot.tg.context import get_services
 
 log = logging.getLogger(__name__)
 

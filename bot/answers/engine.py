@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .announcements_kb import is_announcement, newest_first
-from .knowledge import (
+from bot.answers.announcements import is_announcement, newest_first
+from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
     KnowledgeBase,
@@ -18,8 +18,8 @@ from .knowledge import (
     KnowledgeErrors,
     load_knowledge,
 )
-from .matcher import Match, Matcher
-from .render import Reply, fact_reply, render
+from bot.answers.matcher import Match, Matcher
+from bot.answers.render import Reply, fact_reply, render
 
 TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
 MAX_QUESTION = 500  # longer messages are matched on their first part; nobody asks 4,000 chars

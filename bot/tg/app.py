@@ -24,15 +24,15 @@ from telegram.ext import (
     filters,
 )
 
-from . import keyboards
-from .config import ConfigError, Settings
-from .engine import Engine
-from .handlers import corrections, errors, gates, members, organisers, subscriptions
-from .knowledge import KnowledgeErrors
-from .logs import setup_logging
-from .ratelimit import RetryingRateLimiter
-from .services import BASE_ENGINE, SERVICES, SETTINGS, Services, get_services
-from .store import Store
+from bot.answers.engine import Engine
+from bot.answers.knowledge import KnowledgeErrors
+from bot.config import ConfigError, Settings
+from bot.logs import setup_logging
+from bot.storage import Store
+from bot.tg import keyboards
+from bot.tg.context import BASE_ENGINE, SERVICES, SETTINGS, Services, get_services
+from bot.tg.handlers import corrections, errors, gates, members, organisers, subscriptions
+from bot.tg.ratelimit import RetryingRateLimiter
 
 log = logging.getLogger(__name__)
 

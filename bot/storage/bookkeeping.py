@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
-from .store_db import Database
+from bot.storage.db import Database
 
 _WHITESPACE = re.compile(r"\s+")
 GAP_MAX_LEN = 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from ..services import get_services
+from bot.tg.context import get_services
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
