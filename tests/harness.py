@@ -18,7 +18,7 @@ from bot.answers.engine import Engine
 from bot.config import Settings
 from bot.logs import setup_logging
 from bot.tg.app import build_application
-from bot.tg.context import Services, get_services
+from bot.tg.context import Services, services_of
 from tests.fakebotapi import FakeBotAPI
 
 ORGANISER = 9001
@@ -76,4 +76,4 @@ class RunningBot:
 
     @property
     def services(self) -> Services:
-        return get_services(self.app.bot_data)
+        return services_of(self.app)

@@ -19,6 +19,7 @@ from telegram import Update
 
 from bot.answers.engine import Engine
 from bot.storage import Store
+from bot.tg.access import PRIVATE_ONLY
 from bot.tg.app import build_application
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
@@ -209,7 +210,7 @@ async def test_announce_in_a_group_is_redirected(fake: FakeBotAPI, bot: RunningB
     fake.send_text(f"/announce {STRIKE}", user_id=ORGANISER, chat_id=group, chat_type="group")
     [reply] = await fake.wait_for_sent(1, chat_id=group)
     await fake.wait_idle()
-    assert reply["text"] == "Please send /announce to me in a private chat."
+    assert reply["text"] == PRIVATE_ONLY
     assert len(fake.messages_to(group)) == 1 and bot.services.store.get(1) is None
 
 

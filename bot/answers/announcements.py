@@ -33,6 +33,12 @@ def plain(text_html: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text_html)).split())
 
 
+def excerpt(text_html: str, limit: int = 60) -> str:
+    """A one-line excerpt for organisers' lists, escaped again for Telegram HTML."""
+    text = plain(text_html)
+    return html.escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def fact_id(announcement_id: int) -> str:
     return f"announcement-{announcement_id}"
 

@@ -31,6 +31,10 @@ def _row_to_announcement(row: tuple[Any, ...]) -> Announcement:
 class Outbox(Database):
     """Announcements from draft to posted (or cancelled/deleted), and the audit log."""
 
+    # Bumped whenever the set or text of posted announcements changes, so whoever answers
+    # from them (the engine) knows to rebuild without being told by every caller.
+    posted_generation = 0
+
     # -- compare-and-set --------------------------------------------------------------
 
     def _change(self, ann_id: int, allowed: tuple[str, ...], new_state: str,
@@ -46,7 +50,9 @@ class Outbox(Database):
             if cur.rowcount != 1:
                 return False
             self._audit(db, actor_id, action, ann_id, detail)
-            return True
+        if "posted" in (new_state, *allowed):
+            self.posted_generation += 1
+        return True
 
     def _require(self, ann_id: int, ok: bool, wanted: str) -> Announcement:
         """Turn a refused change into an exception for the calls that must not fail quietly."""
@@ -158,6 +164,7 @@ class Outbox(Database):
                 if ok:
                     self._audit(db, actor_id, "resolve_posted", ann_id,
                                 f"message {message_id}" if message_id else "message unknown")
+            self.posted_generation += ok
         else:
             ok = self._change(ann_id, ("uncertain",), "draft", actor_id, "resolve_not_posted",
                               channel_id=None, late=0, send_started_at=None)

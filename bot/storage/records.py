@@ -37,6 +37,11 @@ class Announcement:
     preview_chat_id: int | None
     preview_message_id: int | None
 
+    @property
+    def is_live(self) -> bool:
+        """Posted, with a channel message that can still be edited, deleted or pinned."""
+        return self.state == "posted" and self.message_id is not None and self.channel_id is not None
+
 
 @dataclass(frozen=True)
 class AuditEntry:

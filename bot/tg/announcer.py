@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import html
 import logging
 import time
 from dataclasses import dataclass
@@ -18,10 +19,13 @@ from datetime import UTC, datetime
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application
 
+from bot.answers.announcements import excerpt
 from bot.storage import Announcement
 from bot.storage.schedule import format_london
-from bot.tg.context import Services
+from bot.tg import keyboards
+from bot.tg.context import BotContext, Services
 from bot.tg.ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,9 @@ SEND_ATTEMPTS = 5
 FIRST_BACKOFF = 0.5
 PROGRESS_EVERY = 3.0  # seconds between progress edits, to stay well inside edit limits
 BATCH = 200
+# Jobs armed in post_init run only once polling has begun (a network round trip later);
+# APScheduler's default one-second grace would silently skip them.
+NO_MISFIRE = {"misfire_grace_time": None}
 
 
 class Outcome(enum.Enum):
@@ -100,7 +107,6 @@ async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | Non
             backoff *= 2
         else:
             posted = store.mark_posted(ann_id, message.message_id, message.date or datetime.now(UTC))
-            services.refresh_announcements()
             log.info("announcement %d posted as channel message %d", ann_id, message.message_id)
             return PublishResult(Outcome.POSTED, posted)
     store.mark_send_failed(ann_id, "Telegram could not be reached")
@@ -163,3 +169,51 @@ async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | No
 def _progress(done: int, total: int, finished: bool = False) -> str:
     state = "Finished: sent" if finished else "Sending to subscribers: sent"
     return f"{state} {done:,} of {total:,}."
+
+
+def start_delivery(app: Application, ann_id: int, report_to: int | None) -> None:
+    """The one way a delivery starts: after a post, after "It's there", and after a restart."""
+    app.job_queue.run_once(_deliver_job, when=0, data=(ann_id, report_to), name=f"deliver-{ann_id}",
+                           job_kwargs=NO_MISFIRE)
+
+
+async def _deliver_job(context: BotContext) -> None:
+    ann_id, report_to = context.job.data
+    await deliver(context.bot, context.services, ann_id, report_to)
+
+
+def already(ann: Announcement) -> str:
+    """The answer to a button or command that came too late for this announcement."""
+    return f"#{ann.id} is already {ann.state}"
+
+
+async def report(app: Application, result: PublishResult, chat_id: int) -> None:
+    """Tell the organiser what happened to a post, and start subscriber delivery."""
+    ann, bot = result.announcement, app.bot
+    if ann is None:
+        return
+    if result.outcome is Outcome.POSTED:
+        await bot.send_message(
+            chat_id, f"✅ #{ann.id} posted to the channel (message id {ann.message_id}).",
+            reply_markup=keyboards.announcement(ann.id, ("📌 Pin it", "pin")),
+        )
+        start_delivery(app, ann.id, chat_id)
+    elif result.outcome is Outcome.TAKEN:
+        await bot.send_message(chat_id, f"{already(ann)}; nothing more was sent.")
+    elif result.outcome is Outcome.FAILED:
+        await bot.send_message(
+            chat_id, f"❌ #{ann.id} was not posted: {html.escape(result.reason)}. Nothing is in the channel.",
+            reply_markup=keyboards.announcement(ann.id, ("Try again", "post")),
+        )
+    else:
+        await ask_to_check(bot, ann, chat_id)
+
+
+async def ask_to_check(bot: Bot, ann: Announcement, chat_id: int) -> None:
+    """The outcome is unknown: a person checks the channel; the bot never re-posts on its own."""
+    await bot.send_message(
+        chat_id,
+        f"⚠️ I can't tell whether #{ann.id} reached the channel (“{excerpt(ann.text)}”). "
+        "Please check the channel, then tell me:",
+        reply_markup=keyboards.announcement(ann.id, ("It's there", "there"), ("Post again", "again")),
+    )

@@ -29,9 +29,19 @@ from bot.answers.knowledge import KnowledgeErrors
 from bot.config import ConfigError, Settings
 from bot.logs import setup_logging
 from bot.storage import Store
-from bot.tg import keyboards
-from bot.tg.context import BASE_ENGINE, SERVICES, SETTINGS, Services, get_services
-from bot.tg.handlers import corrections, errors, gates, members, organisers, subscriptions
+from bot.tg import callbacks
+from bot.tg.context import BASE_ENGINE, CONTEXT_TYPES, SERVICES, SETTINGS, Services, services_of
+from bot.tg.handlers import (
+    announce,
+    announcement_buttons,
+    corrections,
+    errors,
+    gates,
+    listings,
+    members,
+    scheduling,
+    subscriptions,
+)
 from bot.tg.ratelimit import RetryingRateLimiter
 
 log = logging.getLogger(__name__)
@@ -53,6 +63,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         Application.builder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEWS))
+        .context_types(CONTEXT_TYPES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -77,11 +88,13 @@ def register(app: Application) -> None:
 
     # Group -3: an update already handled before a restart goes no further.
     app.add_handler(TypeHandler(Update, gates.once_only), group=-3)
-    # Group -2: flood control for private chats (one notice, then silence).
+    # Group -2: flood control for private chats (one notice, then silence; organisers exempt).
     app.add_handler(TypeHandler(Update, gates.flood_gate), group=-2)
-    # Group -1: an organiser's text after a bare /announce is the announcement.
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & fresh,
-                                   organisers.pending_text), group=-1)
+
+    # Organisers: /announce and the text that may follow it, as one conversation. It comes
+    # first so a waiting organiser's text is the announcement, not a question.
+    app.add_handler(announce.conversation())
+    app.add_handler(CommandHandler("cancel", announce.nothing_to_cancel))
 
     # Members' commands (any chat).
     app.add_handler(CommandHandler("start", members.start))
@@ -92,16 +105,23 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("subscribe", subscriptions.subscribe, filters=private))
     app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
 
-    # Organisers' commands (announcing and scheduling, then corrections and reviews):
-    # each handler checks the user itself and refuses politely.
-    for name, callback in {**organisers.COMMANDS, **corrections.COMMANDS}.items():
-        app.add_handler(CommandHandler(name, callback))
+    # Organisers' other commands: each checks the user (and the chat) and refuses politely.
+    for name, listing in listings.LISTINGS.items():
+        app.add_handler(CommandHandler(name, listing))
+    app.add_handler(CommandHandler("unschedule", scheduling.unschedule))
+    app.add_handler(CommandHandler("edit", corrections.edit))
+    app.add_handler(CommandHandler("delete", corrections.delete))
+    app.add_handler(CommandHandler("reload", corrections.reload))
 
-    # Buttons: members' topics and answers, then organisers' previews.
-    app.add_handler(CallbackQueryHandler(members.fact_button, pattern=f"^{keyboards.FACT}"))
-    app.add_handler(CallbackQueryHandler(members.topics_button, pattern=f"^{keyboards.TOPICS}"))
-    app.add_handler(CallbackQueryHandler(members.example_button, pattern=f"^{keyboards.EXAMPLE}"))
-    app.add_handler(CallbackQueryHandler(organisers.button, pattern=f"^{organisers.PREFIX}"))
+    # Buttons, by callback prefix: members' facts, topic pages and examples, then
+    # organisers' announcement buttons.
+    for prefix, on_press in {
+        callbacks.FACT: members.fact_button,
+        callbacks.TOPICS: members.topics_button,
+        callbacks.EXAMPLE: members.example_button,
+        callbacks.ANNOUNCE: announcement_buttons.button,
+    }.items():
+        app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.pattern(prefix)))
 
     # Inline mode: `@bot ballot` in any chat.
     app.add_handler(InlineQueryHandler(members.inline_query))
@@ -127,7 +147,7 @@ async def _post_init(app: Application) -> None:
     services = Services(settings=settings, base=app.bot_data[BASE_ENGINE], store=store)
     app.bot_data[SERVICES] = services
     await app.bot.set_my_commands(MEMBER_COMMANDS)
-    await organisers.restore(app)
+    await scheduling.restore(app)
     # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
     app.job_queue.run_repeating(gates.forget_idle, interval=600, name="forget-idle")
     log.info("bot ready: %d facts, %d subscribers", len(services.engine.kb.facts), store.subscriber_count())
@@ -135,7 +155,7 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     if SERVICES in app.bot_data:
-        get_services(app.bot_data).store.close()
+        services_of(app).store.close()
 
 
 def run(knowledge_dir: Path | None = None) -> int:

@@ -1,15 +1,17 @@
-"""The bot's shared resources, kept under one named key in `bot_data`.
+"""The bot's shared resources, and the typed context through which handlers reach them.
 
-Handlers fetch what they need from here and stay thin. Knowledge can be swapped at run
-time (reload, announcements) without restarting: a failed rebuild keeps the old engine.
+Handlers read `context.services` (PTB's `ContextTypes(context=BotContext)`), never raw
+`bot_data` keys. Knowledge can be swapped at run time (reload, announcements) without a
+restart: a failed rebuild keeps the old engine.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.answers.announcements import announcement_facts
 from bot.answers.engine import Engine
@@ -33,27 +35,33 @@ class Services:
     settings: Settings
     base: Engine
     store: Store
-    engine: Engine = field(init=False)
     flood: FloodControl = field(init=False)
     group_flood: FloodControl = field(init=False)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+    _engine: Engine = field(init=False)
+    _generation: int = field(init=False, default=-1)
 
     def __post_init__(self) -> None:
         self.flood = FloodControl(self.settings.flood_messages, self.settings.flood_seconds)
         # Groups: at most a handful of replies a minute, whoever asks.
         self.group_flood = FloodControl(limit=6, window=60.0)
-        self.engine = self.base
-        self.refresh_announcements()
+        self._engine = self.base
 
-    def refresh_announcements(self) -> None:
-        """Rebuild the engine so posted announcements are answerable as dated facts."""
-        sources, facts = announcement_facts(
-            self.store.posted_for_knowledge(), self.base.kb.texts.union
-        )
-        if not facts:
-            self.engine = self.base
-            return
-        self.engine = Engine(self.base.kb.with_facts(sources, facts))
+    @property
+    def engine(self) -> Engine:
+        """The base knowledge plus posted announcements, rebuilt only when those changed.
+
+        The store counts changes to posted announcements, so no caller has to remember to
+        refresh after posting, editing or deleting one.
+        """
+        if self._generation != self.store.posted_generation:
+            self._generation = self.store.posted_generation
+            self._engine = self._with_announcements()
+        return self._engine
+
+    def _with_announcements(self) -> Engine:
+        sources, facts = announcement_facts(self.store.posted_for_knowledge(), self.base.kb.texts.union)
+        return Engine(self.base.kb.with_facts(sources, facts)) if facts else self.base
 
     def reload(self) -> list[str]:
         """Reload knowledge from disk; on any problem keep the running one and say why."""
@@ -63,11 +71,22 @@ class Services:
             log.warning("knowledge reload refused: %d problem(s)", len(exc.errors))
             return [str(e) for e in exc.errors]
         self.base = fresh
-        self.refresh_announcements()
+        self._generation = -1  # rebuild with announcements on next use
         log.info("knowledge reloaded: %d facts", len(fresh.kb.facts))
         return []
 
 
-def get_services(bot_data: MutableMapping[str, Any]) -> Services:
-    """The Services object from `context.bot_data`."""
-    return bot_data[SERVICES]  # type: ignore[no-any-return]
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with the bot's services as a typed property."""
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.application)
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext)
+
+
+def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The Services object of a running application (after post_init)."""
+    return app.bot_data[SERVICES]  # type: ignore[no-any-return]

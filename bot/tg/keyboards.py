@@ -1,6 +1,6 @@
-"""Inline keyboards built from engine replies. Callback data is short and versioned by prefix.
+"""Inline keyboards: members' fact buttons from engine replies, organisers' announcement buttons.
 
-Prefixes: `f:<fact id>` shows a fact, `t:<page>` pages /topics, `x:<n>` asks example n.
+Callback data always comes from `callbacks`, which owns every prefix.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answers.knowledge import Fact
 from bot.answers.render import Reply
+from bot.tg import callbacks
 
-FACT, TOPICS, EXAMPLE = "f:", "t:", "x:"
 TOPICS_PER_PAGE = 8
 
 
 def _fact_rows(facts: Sequence[Fact]) -> list[list[InlineKeyboardButton]]:
-    return [[InlineKeyboardButton(f.title, callback_data=FACT + f.id)] for f in facts]
+    return [[InlineKeyboardButton(f.title, callback_data=callbacks.fact(f.id))] for f in facts]
 
 
 def for_reply(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -27,7 +27,7 @@ def for_reply(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def examples(questions: Sequence[str]) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(q, callback_data=f"{EXAMPLE}{i}")] for i, q in enumerate(questions)]
+    rows = [[InlineKeyboardButton(q, callback_data=callbacks.example(i))] for i, q in enumerate(questions)]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -39,9 +39,17 @@ def topics(facts: Sequence[Fact], page: int) -> tuple[InlineKeyboardMarkup, int,
     rows = _fact_rows(chunk)
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("« Back", callback_data=f"{TOPICS}{page - 1}"))
+        nav.append(InlineKeyboardButton("« Back", callback_data=callbacks.topics(page - 1)))
     if page < pages - 1:
-        nav.append(InlineKeyboardButton("More »", callback_data=f"{TOPICS}{page + 1}"))
+        nav.append(InlineKeyboardButton("More »", callback_data=callbacks.topics(page + 1)))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows), page, pages
+
+
+def announcement(ann_id: int, *actions: tuple[str, str]) -> InlineKeyboardMarkup:
+    """One row of organiser buttons on announcement `ann_id`, given as (label, action) pairs."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(label, callback_data=callbacks.announce(action, ann_id))
+        for label, action in actions
+    ]])

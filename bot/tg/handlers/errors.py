@@ -7,9 +7,8 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
-from telegram.ext import ContextTypes
 
-from bot.tg.context import SERVICES, get_services
+from bot.tg.context import SERVICES, BotContext
 from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure (no user ids, no message text) and tell the member briefly."""
     error = context.error
     if isinstance(error, (NetworkError, RetryAfter)) and not isinstance(update, Update):
@@ -30,7 +29,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await best_effort(update.callback_query.answer(APOLOGY, show_alert=False), "apology")
         elif message is not None:
             await best_effort(message.reply_text(APOLOGY), "apology")
-    services = get_services(context.bot_data) if SERVICES in context.bot_data else None
+    services = context.services if SERVICES in context.bot_data else None
     admin = services.settings.admin_chat_id if services else None
     if admin:
         name = html.escape(type(error).__name__)

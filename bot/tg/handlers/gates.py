@@ -10,9 +10,10 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.tg.context import get_services
+from bot.tg.access import is_organiser
+from bot.tg.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +23,21 @@ FLOOD_NOTICE = (
 )
 
 
-async def once_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def once_only(update: Update, context: BotContext) -> None:
     """Skip updates already handled, e.g. re-delivered after a crash before Telegram got our ack."""
-    if not get_services(context.bot_data).store.mark_update(update.update_id):
+    if not context.services.store.mark_update(update.update_id):
         log.info("skipping an update that was already handled")
         raise ApplicationHandlerStop
 
 
-async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flood_gate(update: Update, context: BotContext) -> None:
     """One polite notice to a member who floods a private chat, then silence until they slow down."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
-    services = get_services(context.bot_data)
-    if user.id in services.settings.organiser_ids:
+    if await is_organiser(context, user.id):
         return  # organisers posting and correcting in a hurry are not a flood
+    services = context.services
     verdict = services.flood.check(user.id)
     if verdict == "ok":
         return
@@ -49,8 +50,8 @@ async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     raise ApplicationHandlerStop
 
 
-async def forget_idle(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_idle(context: BotContext) -> None:
     """A JobQueue job: drop the timestamps of members who have gone quiet."""
-    services = get_services(context.bot_data)
+    services = context.services
     services.flood.forget_idle()
     services.group_flood.forget_idle()

@@ -17,11 +17,10 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
 from bot.answers.render import Reply, sources_list
-from bot.tg import keyboards
-from bot.tg.context import get_services
+from bot.tg import callbacks, keyboards
+from bot.tg.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +48,9 @@ async def reply_with(message: Message, reply: Reply) -> None:
     await message.reply_text(reply.html, reply_markup=keyboards.for_reply(reply))
 
 
-async def answer_question(message: Message, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(message: Message, context: BotContext, question: str) -> None:
     """Ask the engine and reply; a decline is recorded for the gap report, without identity."""
-    services = get_services(context.bot_data)
+    services = context.services
     reply = services.engine.ask(question)
     if reply.kind == "decline":
         services.store.record_gap(question)
@@ -59,22 +58,22 @@ async def answer_question(message: Message, context: ContextTypes.DEFAULT_TYPE, 
     await reply_with(message, reply)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Welcome, what to ask, and example questions as buttons."""
-    texts = get_services(context.bot_data).engine.kb.texts
+    texts = context.services.engine.kb.texts
     text = f"{html.escape(texts.welcome)}\n\nTry one of these, or type your own question. /help for more."
     await update.effective_message.reply_text(text, reply_markup=keyboards.examples(texts.examples))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain how to use the bot."""
-    texts = get_services(context.bot_data).engine.kb.texts
+    texts = context.services.engine.kb.texts
     await update.effective_message.reply_text(help_text(texts.name, texts.union))
 
 
-async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics(update: Update, context: BotContext) -> None:
     """Browse every fact through buttons."""
-    facts = list(get_services(context.bot_data).engine.kb.facts.values())
+    facts = list(context.services.engine.kb.facts.values())
     markup, page, pages = keyboards.topics(facts, 0)
     await update.effective_message.reply_text(_topics_title(page, pages), reply_markup=markup)
 
@@ -84,19 +83,19 @@ def _topics_title(page: int, pages: int) -> str:
     return f"<b>Topics</b>{suffix}: tap one to see the answer and its source."
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: BotContext) -> None:
     """List the sources behind every answer."""
-    _, marked = sources_list(get_services(context.bot_data).engine.kb)
+    _, marked = sources_list(context.services.engine.kb)
     await update.effective_message.reply_text(marked)
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: BotContext) -> None:
     """Any text in a private chat is a question (edited messages too)."""
     message = update.effective_message
     await answer_question(message, context, message.text or "")
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: BotContext) -> None:
     """/ask QUESTION, in groups and private chats."""
     message = update.effective_message
     question = " ".join(context.args or [])
@@ -120,15 +119,15 @@ def _addressed_to_bot(message: Message, username: str) -> str | None:
     return None
 
 
-def _group_allows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _group_allows(update: Update, context: BotContext) -> bool:
     """Groups get a few replies a minute at most, so the bot never floods them."""
     chat = update.effective_chat
     if chat is None or chat.type == ChatType.PRIVATE:
         return True
-    return get_services(context.bot_data).group_flood.check(chat.id) == "ok"
+    return context.services.group_flood.check(chat.id) == "ok"
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: BotContext) -> None:
     """In groups, answer only mentions and replies to the bot; ignore chatter."""
     message = update.effective_message
     question = _addressed_to_bot(message, context.bot.username)
@@ -137,7 +136,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await answer_question(message, context, question)
 
 
-async def odd_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def odd_input(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes, locations, contacts...: a polite pointer to text."""
     message = update.effective_message
     kind = next(
@@ -145,57 +144,60 @@ async def odd_input(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                      "contact", "animation", "video_note", "poll", "dice") if getattr(message, k, None)),
         "message",
     )
-    examples = get_services(context.bot_data).engine.kb.texts.examples
+    examples = context.services.engine.kb.texts.examples
     hint = f" For example: <i>{html.escape(examples[0])}</i>" if examples else ""
     await message.reply_text(
         f"Thanks for the {kind.replace('_', ' ')}, but I can only read questions typed as text.{hint}"
     )
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot doesn't have."""
     await update.effective_message.reply_text("I don't know that command. /help lists what I can do.")
 
 
-async def fact_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def fact_button(update: Update, context: BotContext) -> None:
     """A tapped topic, related fact or did-you-mean suggestion: show that fact."""
     query = update.callback_query
     await query.answer()
-    reply = get_services(context.bot_data).engine.fact(query.data.removeprefix(keyboards.FACT))
+    try:
+        reply = context.services.engine.fact(callbacks.parse_fact(query.data))
+    except callbacks.BadCallback:
+        reply = None
     if reply is None:
         await query.message.reply_text("That topic is no longer available. Try /topics.")
         return
     await reply_with(query.message, reply)
 
 
-async def topics_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics_button(update: Update, context: BotContext) -> None:
     """Turn the page of /topics in place."""
     query = update.callback_query
     await query.answer()
     try:
-        page = int(query.data.removeprefix(keyboards.TOPICS))
-    except ValueError:
+        page = callbacks.parse_number(query.data, callbacks.TOPICS)
+    except callbacks.BadCallback:
         return
-    facts = list(get_services(context.bot_data).engine.kb.facts.values())
+    facts = list(context.services.engine.kb.facts.values())
     markup, page, pages = keyboards.topics(facts, page)
     await query.edit_message_text(_topics_title(page, pages), reply_markup=markup)
 
 
-async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def example_button(update: Update, context: BotContext) -> None:
     """A /start example question, answered as if typed."""
     query = update.callback_query
     await query.answer()
-    examples = get_services(context.bot_data).engine.kb.texts.examples
+    examples = context.services.engine.kb.texts.examples
     try:
-        question = examples[int(query.data.removeprefix(keyboards.EXAMPLE))]
-    except (ValueError, IndexError):
+        question = examples[callbacks.parse_number(query.data, callbacks.EXAMPLE)]
+    except (callbacks.BadCallback, IndexError):
         return
-    await reply_with(query.message, get_services(context.bot_data).engine.ask(question))
+    await reply_with(query.message, context.services.engine.ask(question))
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """`@bot ballot`: up to five sourced fact cards to send into any chat."""
-    engine = get_services(context.bot_data).engine
+    engine = context.services.engine
     text = update.inline_query.query.strip()
     facts = engine.search(text, INLINE_RESULTS) if text else []
     if not facts and not text:

@@ -6,14 +6,13 @@ Only the chat id is kept, and /unsubscribe deletes it with its delivery history.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.tg.context import get_services
+from bot.tg.context import BotContext
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe: opt in to announcements by private message."""
-    new = get_services(context.bot_data).store.subscribe(update.effective_chat.id)
+    new = context.services.store.subscribe(update.effective_chat.id)
     await update.effective_message.reply_text(
         ("You're subscribed: I'll send you the union's announcements here. " if new
          else "You're already subscribed. ")
@@ -21,9 +20,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe: stop, and delete everything kept about this chat."""
-    removed = get_services(context.bot_data).store.unsubscribe(update.effective_chat.id)
+    removed = context.services.store.unsubscribe(update.effective_chat.id)
     await update.effective_message.reply_text(
         "Done: you're unsubscribed and your record is deleted." if removed
         else "You weren't subscribed, so there's nothing to delete."

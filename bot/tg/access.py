@@ -1,0 +1,63 @@
+"""Who counts as an organiser: the one definition every command, button and gate uses.
+
+Organisers are the ids in ORGANISER_IDS plus the announcement channel's administrators
+(looked up with getChatAdministrators, cached ten minutes). Everyone is checked again on
+every command and every button press, so a forwarded preview or forged button does nothing.
+Organiser commands work in private chats only: a group would see drafts, gaps and ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.tg.context import BotContext
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 600
+REFUSAL = "Sorry, only the union's organisers can do that."
+PRIVATE_ONLY = "Organiser commands work in a private chat with me, so the group doesn't see them."
+
+
+async def is_organiser(context: BotContext, user_id: int | None) -> bool:
+    """ORGANISER_IDS, or an administrator of the announcement channel (cached)."""
+    if user_id is None:
+        return False
+    services = context.services
+    if user_id in services.settings.organiser_ids:
+        return True
+    channel = services.settings.announce_channel_id
+    if channel is None:
+        return False
+    cached = services.admin_cache.get(channel)
+    if cached is None or time.monotonic() - cached[0] > ADMIN_CACHE_SECONDS:
+        try:
+            admins = await context.bot.get_chat_administrators(channel)
+        except TelegramError as exc:
+            log.warning("could not fetch channel administrators: %s", type(exc).__name__)
+            return False
+        cached = (time.monotonic(), frozenset(a.user.id for a in admins))
+        services.admin_cache[channel] = cached
+    return user_id in cached[1]
+
+
+async def organiser_only(update: Update, context: BotContext) -> bool:
+    """Gate for an organiser command: False, after a polite one-liner, for anyone else or
+    anywhere but a private chat."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None:
+        return False
+    if not await is_organiser(context, user.id if user else None):
+        log.info("organiser command refused")
+        await message.reply_text(REFUSAL)
+        return False
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        log.info("organiser command refused outside a private chat")
+        await message.reply_text(PRIVATE_ONLY)
+        return False
+    return True

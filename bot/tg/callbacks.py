@@ -1,0 +1,82 @@
+"""Every button's callback data: one prefix per kind, packed and parsed here and nowhere else.
+
+Telegram gives callback data back as the client sent it, so anything may arrive: a stale
+button, a forged id, sixty digits. Parsing refuses all of that with `BadCallback`, which the
+handlers turn into a polite answer instead of an exception.
+
+- `f:<fact id>` shows a fact (topics, related, did-you-mean)
+- `t:<page>` turns a page of /topics
+- `x:<n>` asks the /start example question n
+- `a:<action>:<announcement id>` is an organiser's button on an announcement
+"""
+
+from __future__ import annotations
+
+import re
+
+FACT, TOPICS, EXAMPLE, ANNOUNCE = "f:", "t:", "x:", "a:"
+MAX_BYTES = 64  # Telegram's limit on callback data
+MAX_NUMBER = 10**12  # far above any real id or page, far below SQLite's 64-bit limit
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_ACTION = re.compile(r"[a-z]{1,12}")
+
+
+class BadCallback(ValueError):
+    """Callback data that no button of ours could have sent."""
+
+
+def pattern(prefix: str) -> str:
+    """The CallbackQueryHandler pattern for one prefix."""
+    return f"^{re.escape(prefix)}"
+
+
+def fact(fact_id: str) -> str:
+    data = FACT + fact_id
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"fact id too long for a button: {fact_id!r}")
+    return data
+
+
+def topics(page: int) -> str:
+    return f"{TOPICS}{page}"
+
+
+def example(index: int) -> str:
+    return f"{EXAMPLE}{index}"
+
+
+def announce(action: str, ann_id: int) -> str:
+    return f"{ANNOUNCE}{action}:{ann_id}"
+
+
+def parse_fact(data: str | None) -> str:
+    """The fact id of an `f:` button."""
+    fact_id = _payload(data, FACT)
+    if not fact_id:
+        raise BadCallback("empty fact id")
+    return fact_id
+
+
+def parse_number(data: str | None, prefix: str) -> int:
+    """The number of a `t:` or `x:` button."""
+    return _number(_payload(data, prefix))
+
+
+def parse_announce(data: str | None) -> tuple[str, int]:
+    """(action, announcement id) of an `a:` button."""
+    action, _, raw_id = _payload(data, ANNOUNCE).partition(":")
+    if not _ACTION.fullmatch(action):
+        raise BadCallback("malformed action")
+    return action, _number(raw_id)
+
+
+def _payload(data: str | None, prefix: str) -> str:
+    if data is None or not data.startswith(prefix) or len(data.encode()) > MAX_BYTES:
+        raise BadCallback("not our button")
+    return data[len(prefix):]
+
+
+def _number(text: str) -> int:
+    if not _NUMBER.fullmatch(text) or int(text) >= MAX_NUMBER:
+        raise BadCallback("malformed or oversized number")
+    return int(text)

@@ -1,0 +1,108 @@
+"""/announce: a preview exactly as it will post, with Post/Cancel (or Schedule/Cancel).
+
+A bare /announce waits for the text in the organiser's next message, as a PTB
+ConversationHandler: it times out, and /cancel ends it. Members never enter the
+conversation, so their messages leave nothing behind in per-user memory.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import UTC, datetime
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
+
+from bot.storage.schedule import ScheduleError, format_london, parse_announce_args
+from bot.tg import keyboards
+from bot.tg.access import organiser_only
+from bot.tg.commands import args_html
+from bot.tg.context import BotContext
+
+log = logging.getLogger(__name__)
+
+WAITING_FOR_TEXT = 1
+WAIT_SECONDS = 600
+
+
+def conversation() -> ConversationHandler:
+    """/announce, the text that may follow it, /cancel and the timeout, as one handler."""
+    text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    return ConversationHandler(
+        entry_points=[CommandHandler("announce", announce)],
+        states={
+            WAITING_FOR_TEXT: [MessageHandler(text, got_text)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        conversation_timeout=WAIT_SECONDS,
+        name="announce",
+    )
+
+
+async def announce(update: Update, context: BotContext) -> int:
+    """/announce [at YYYY-MM-DD HH:MM] TEXT, or a bare /announce that asks for the text."""
+    if not await organiser_only(update, context):
+        return ConversationHandler.END
+    message = update.effective_message
+    args = args_html(message)
+    if not args:
+        await message.reply_text("Send me the announcement text in your next message (or /cancel).")
+        return WAITING_FOR_TEXT
+    await preview(message, context, args)
+    return ConversationHandler.END
+
+
+async def got_text(update: Update, context: BotContext) -> int:
+    """The message after a bare /announce is the announcement (re-checked: rights can go)."""
+    if await organiser_only(update, context):
+        await preview(update.effective_message, context, update.effective_message.text_html)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """/cancel while the bot waits for announcement text."""
+    await update.effective_message.reply_text("Cancelled.")
+    return ConversationHandler.END
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    """/cancel when nothing is waiting."""
+    await update.effective_message.reply_text("Nothing to cancel.")
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    """Say that the wait is over, so a message days later is not taken as an announcement."""
+    if update.effective_chat is not None:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            f"I stopped waiting for the announcement text after {WAIT_SECONDS // 60} minutes. "
+            "Send /announce again when you're ready.",
+        )
+
+
+async def preview(message: Message, context: BotContext, args: str) -> None:
+    """Store a draft and show it as the channel will, with its buttons."""
+    store = context.services.store
+    try:
+        request = parse_announce_args(args, datetime.now(UTC))
+    except ScheduleError as exc:
+        await message.reply_text(html.escape(str(exc)))
+        return
+    ann = store.create_draft(request.text, message.from_user.id, request.due_at)
+    if request.due_at:
+        header = f"<b>Preview #{ann.id}</b>, to post at {format_london(request.due_at)}:"
+        markup = keyboards.announcement(ann.id, ("Schedule", "sched"), ("Cancel", "cancel"))
+    else:
+        header = f"<b>Preview #{ann.id}</b>, exactly as it will appear in the channel:"
+        markup = keyboards.announcement(ann.id, ("Post to channel", "post"), ("Cancel", "cancel"))
+    await message.reply_text(header)
+    try:
+        shown = await message.reply_text(request.text, reply_markup=markup)
+    except BadRequest as exc:
+        store.cancel(ann.id, message.from_user.id)
+        await message.reply_text(f"Telegram can't show that text: {html.escape(exc.message)}")
+        return
+    store.set_preview(ann.id, shown.chat_id, shown.message_id)

@@ -1,0 +1,89 @@
+"""Organisers' buttons on an announcement: Post, Cancel, Schedule, Pin, It's there, Post again.
+
+The presser is checked again on every press and the callback data is parsed strictly, so a
+forwarded preview or forged data does nothing. Spent buttons are removed here, once, before
+any action runs, so a second tap cannot reach the same action.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Message, Update
+
+from bot.storage import Announcement, StoreError
+from bot.storage.schedule import format_london
+from bot.tg import announcer, callbacks
+from bot.tg.access import REFUSAL, is_organiser
+from bot.tg.context import BotContext
+from bot.tg.handlers.scheduling import arm
+from bot.tg.ratelimit import best_effort
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Message, BotContext, Announcement, int], Awaitable[None]]
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Dispatch an `a:` button after checking who pressed it and what it says."""
+    query = update.callback_query
+    if not await is_organiser(context, query.from_user.id):
+        log.info("organiser button refused")
+        await query.answer(REFUSAL, show_alert=True)
+        return
+    try:
+        name, ann_id = callbacks.parse_announce(query.data)
+        action = _ACTIONS[name]
+    except (callbacks.BadCallback, KeyError):
+        await query.answer("That button isn't valid any more.", show_alert=True)
+        return
+    await query.answer()
+    await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
+    ann = context.services.store.get(ann_id)
+    if ann is not None:
+        await action(query.message, context, ann, query.from_user.id)
+
+
+async def _post(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    result = await announcer.publish(context.bot, context.services, ann.id, actor)
+    await announcer.report(context.application, result, message.chat_id)
+
+
+async def _cancel(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    ok = context.services.store.cancel(ann.id, actor)
+    await message.reply_text(f"#{ann.id} cancelled." if ok else f"{announcer.already(ann)}.")
+
+
+async def _schedule(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    try:
+        ann = context.services.store.confirm_schedule(ann.id, actor)
+    except StoreError:
+        await message.reply_text(f"{announcer.already(ann)}.")
+        return
+    arm(context.application, ann)
+    await message.reply_text(f"🕒 #{ann.id} scheduled for {format_london(ann.due_at)}. "
+                             "/scheduled lists the queue.")
+
+
+async def _pin(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    if not ann.is_live:
+        await message.reply_text(f"#{ann.id} can't be pinned: it is {ann.state}.")
+        return
+    await context.bot.pin_chat_message(ann.channel_id, ann.message_id, disable_notification=True)
+    await message.reply_text(f"📌 #{ann.id} pinned.")
+
+
+async def _there(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    try:
+        ann = context.services.store.resolve_uncertain(ann.id, actor, posted=True)
+    except StoreError:
+        await message.reply_text(f"{announcer.already(ann)}.")
+        return
+    await message.reply_text(f"Thanks: #{ann.id} is recorded as posted. Sending it to subscribers now.")
+    announcer.start_delivery(context.application, ann.id, message.chat_id)
+
+
+_ACTIONS: dict[str, Action] = {
+    "post": _post, "again": _post, "cancel": _cancel, "sched": _schedule, "pin": _pin, "there": _there,
+}
