@@ -25,8 +25,8 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters  # n
 
 from bench.bench_matcher import questions  # noqa: E402
 from bot.answers.engine import Engine  # noqa: E402
-from tests.fakebotapi import FakeBotAPI  # noqa: E402
-from tests.harness import RunningBot  # noqa: E402
+from tests.support.fakebotapi import FakeBotAPI  # noqa: E402
+from tests.support.harness import RunningBot  # noqa: E402
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answers.engine import Engine  # noqa: E402
-from tests.fakebotapi import FakeBotAPI  # noqa: E402
-from tests.harness import CHANNEL, ORGANISER, RunningBot  # noqa: E402
+from tests.support.fakebotapi import FakeBotAPI  # noqa: E402
+from tests.support.harness import CHANNEL, ORGANISER, RunningBot  # noqa: E402
 
 RATE = 30  # messages a second: Telegram's broadcast limit, AIORateLimiter's default
 

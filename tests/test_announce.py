@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.fakebotapi import FakeBotAPI
-from tests.harness import MEMBER, ORGANISER, RunningBot
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import MEMBER, ORGANISER, RunningBot
 
 
 async def test_members_questions_leave_no_per_user_memory(fake: FakeBotAPI, bot: RunningBot) -> None:

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from tests.fakebotapi import FakeBotAPI
-from tests.harness import CHANNEL, ORGANISER, RunningBot
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import CHANNEL, ORGANISER, RunningBot
 
 
 @pytest.mark.parametrize("data", ["a:post:99999999999999999999999", "a:post:x", "a:explode:1", "a:"])

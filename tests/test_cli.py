@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MINI_FACTS, MINI_SOURCES, ROOT, KbWriter, line_of
 
 from bot.answers.knowledge import KnowledgeBase
 from bot.cli import main
+from tests.support.knowledge import MINI_FACTS, MINI_SOURCES, ROOT, KbWriter, line_of
 
 JSON_FIELDS = {"question", "answered", "fact", "score", "text", "sources", "suggestions"}
 
@@ -115,7 +115,7 @@ def test_ask_with_a_broken_knowledge_dir_fails_cleanly(tmp_path: Path, write_kb:
 
 
 def test_knowledge_option_selects_another_union(tmp_path: Path, write_kb: KbWriter) -> None:
-    directory = write_kb(tmp_path)  # the fictional teachers' union from conftest
+    directory = write_kb(tmp_path)  # the fictional teachers' union from tests/support/knowledge.py
     code, out, _ = run(["ask", "--knowledge", str(directory), "when is the walkout"])
     assert code == 0
     assert out.startswith("The walkout is on Thursday and lasts one day.")

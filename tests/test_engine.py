@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import KbWriter
 
 from bot.answers.announcements import announcement_facts
 from bot.answers.engine import MAX_QUESTION, Engine
 from bot.answers.render import Reply
+from tests.support.knowledge import KbWriter
 
 
 def test_ask_returns_a_rendered_reply(engine: Engine) -> None:

@@ -35,10 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-try:
-    from fakebotapi import TOKEN, FakeBotAPI, HTMLParseError, parse_html, utf16_len
-except ImportError:  # tests/ became a package
-    from tests.fakebotapi import TOKEN, FakeBotAPI, HTMLParseError, parse_html, utf16_len
+from tests.support.fakebotapi import TOKEN, FakeBotAPI, HTMLParseError, parse_html, utf16_len
 
 pytestmark = pytest.mark.asyncio
 

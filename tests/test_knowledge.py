@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import MINI_FACTS, MINI_SOURCES, SEEDS, KbWriter, line_of
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import DEFAULT_DIR, KnowledgeBase, KnowledgeError, KnowledgeErrors, load_knowledge
+from tests.support.knowledge import MINI_FACTS, MINI_SOURCES, SEEDS, KbWriter, line_of
 
 SHIPPED_FACT_FILES = {"ballot.yaml", "contracts.yaml", "people.yaml", "positions.yaml", "strike.yaml"}
 

@@ -6,8 +6,8 @@ import pytest
 
 from bot.tg.access import PRIVATE_ONLY, REFUSAL
 from bot.tg.handlers.listings import LISTINGS
-from tests.fakebotapi import FakeBotAPI
-from tests.harness import MEMBER, ORGANISER, RunningBot
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import MEMBER, ORGANISER, RunningBot
 
 GROUP = -4003
 

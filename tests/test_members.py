@@ -5,38 +5,16 @@ from __future__ import annotations
 import asyncio
 import html
 import sqlite3
-from html.parser import HTMLParser
 
 import pytest
 
 from bot.tg.handlers.errors import APOLOGY
 from bot.tg.handlers.gates import FLOOD_NOTICE
-from tests.fakebotapi import FakeBotAPI
-from tests.harness import MEMBER, RunningBot
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import MEMBER, RunningBot
+from tests.support.messages import buttons, telegram_text
 
 GROUP = -1005550001
-
-
-class _Text(HTMLParser):
-    """What Telegram displays for an HTML message: the text without tags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def shown(html_text: str) -> str:
-    parser = _Text()
-    parser.feed(html_text)
-    return "".join(parser.parts)
-
-
-def buttons(message: dict) -> list[tuple[str, str]]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
 async def ask(fake: FakeBotAPI, text: str, user: int = MEMBER) -> dict:
@@ -109,7 +87,7 @@ async def test_reply_is_exactly_what_the_cli_prints(fake: FakeBotAPI, bot: Runni
     expected = bot.engine.ask(question)
     assert expected.answered
     assert reply["text"] == expected.text  # the contract: same text as `python -m bot ask`
-    assert shown(expected.html) == expected.text
+    assert telegram_text(expected.html) == expected.text
     assert any(e["type"] == "italic" for e in reply.get("entities", []))  # sources are styled
 
 
@@ -224,7 +202,7 @@ async def test_inline_query_offers_sourced_cards(fake: FakeBotAPI, bot: RunningB
     assert 1 <= len(results) <= 5
     assert results[0]["id"] == "ballot-result"
     card = results[0]["input_message_content"]["message_text"]
-    assert "Source" in shown(card) and "84.4%" in card
+    assert "Source" in telegram_text(card) and "84.4%" in card
 
 
 # ---------------------------------------------------------------- flood control and failures

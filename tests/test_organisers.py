@@ -1,6 +1,6 @@
 """End-to-end tests of the organisers' announcement features, over real HTTP.
 
-The real Application runs against the fake Bot API (tests/fakebotapi.py) exactly as
+The real Application runs against the fake Bot API (tests/support/fakebotapi/) exactly as
 `python -m bot run` would; restarts reuse the same DATA_DIR, so the SQLite outbox is what
 carries state across them. Nothing inside python-telegram-bot is mocked.
 """
@@ -21,10 +21,11 @@ from bot.answers.engine import Engine
 from bot.storage import Store
 from bot.tg.access import PRIVATE_ONLY
 from bot.tg.app import build_application
-from tests.fakebotapi import FakeBotAPI
-from tests.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
+from tests.support.knowledge import ROOT
+from tests.support.messages import buttons
 
-ROOT = Path(__file__).resolve().parents[1]
 STRIKE = "Strike starts at noon on Tuesday 5 November"
 LONDON = ZoneInfo("Europe/London")
 
@@ -71,12 +72,6 @@ async def press(fake: FakeBotAPI, message: dict, data: str, user: int = ORGANISE
     new = await new_messages(fake, message["chat"]["id"], act, n)
     await eventually(fake, lambda: query_id[0] in fake.callback_answers, "answerCallbackQuery")
     return new, fake.callback_answers[query_id[0]]
-
-
-def buttons(message: dict) -> list[tuple[str, str]]:
-    """(label, callback_data) of every inline button of a message, as it is now."""
-    keyboard = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return [(b["text"], b["callback_data"]) for row in keyboard for b in row]
 
 
 def bold(text: str, word: str) -> dict:

@@ -4,50 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from html.parser import HTMLParser
 
 import pytest
 
 from bot.answers.knowledge import Claim, Fact, KnowledgeBase, Source
 from bot.answers.matcher import Match
 from bot.answers.render import TELEGRAM_LIMIT, fact_reply, render, source_line, sources_list, truncate
+from tests.support.messages import telegram_text
 
-# Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
-TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                 "span", "tg-spoiler", "tg-emoji", "blockquote"}
 JSON_FIELDS = {"question", "answered", "fact", "score", "text", "sources", "suggestions"}
-
-
-class _TelegramHTML(HTMLParser):
-    """Collects the text a Telegram client would show, and checks the markup on the way."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.open: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        assert tag in TELEGRAM_TAGS, f"Telegram does not support <{tag}>"
-        self.open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.open and self.open[-1] == tag, f"unbalanced </{tag}> with {self.open} open"
-        self.open.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def telegram_text(markup: str) -> str:
-    """What a member sees for `markup`: tags stripped, entities unescaped; asserts it is valid."""
-    parser = _TelegramHTML()
-    parser.feed(markup)
-    parser.close()
-    assert parser.open == [], f"unclosed tags: {parser.open}"
-    # Telegram only knows these entities; a bare & or < would be a parse error there.
-    stripped = markup.replace("&lt;", "").replace("&gt;", "").replace("&amp;", "").replace("&quot;", "")
-    assert "&" not in stripped, "unknown HTML entity or bare &"
-    return "".join(parser.parts)
 
 
 def test_the_html_checker_itself_rejects_bad_markup() -> None:

@@ -29,9 +29,9 @@ users' updates), ``methods`` (Bot API methods), ``params`` (parameter validation
 
 from __future__ import annotations
 
-from .html import HTMLParseError, parse_html
-from .server import TOKEN, FakeBotAPI
-from .text import utf16_len
+from tests.support.fakebotapi.html import HTMLParseError, parse_html
+from tests.support.fakebotapi.server import TOKEN, FakeBotAPI
+from tests.support.fakebotapi.text import utf16_len
 
 __all__ = [
     "TOKEN",

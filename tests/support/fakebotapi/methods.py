@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .dispatch import APIError, Dropped, MethodImpl, bad
-from .http import Connection
-from .params import chat_id as param_chat_id
-from .params import format_text, inline_markup, message_id
+from tests.support.fakebotapi.dispatch import APIError, Dropped, MethodImpl, bad
+from tests.support.fakebotapi.http import Connection
+from tests.support.fakebotapi.params import chat_id as param_chat_id
+from tests.support.fakebotapi.params import format_text, inline_markup, message_id
 
 MAX_INLINE_RESULTS = 50
 

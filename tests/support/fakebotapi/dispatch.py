@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .http import Answer, Connection, Request
+from tests.support.fakebotapi.http import Answer, Connection, Request
 
 _LOG = logging.getLogger("fakebotapi")
 

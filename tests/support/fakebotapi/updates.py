@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .text import find_auto_entities, fix_text, sort_entities
+from tests.support.fakebotapi.text import find_auto_entities, fix_text, sort_entities
 
 
 class UpdateInjection:

@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .dispatch import Dispatcher, Fault
-from .http import Connection
-from .methods import BotAPIMethods
-from .updates import UpdateInjection
+from tests.support.fakebotapi.dispatch import Dispatcher, Fault
+from tests.support.fakebotapi.http import Connection
+from tests.support.fakebotapi.methods import BotAPIMethods
+from tests.support.fakebotapi.updates import UpdateInjection
 
 TOKEN = "123456:TEST-fake-token"
 

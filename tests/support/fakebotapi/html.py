@@ -12,7 +12,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from .text import sort_entities, utf16_len
+from tests.support.fakebotapi.text import sort_entities, utf16_len
 
 
 class HTMLParseError(ValueError):

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.logs import setup_logging
 from bot.tg.app import build_application
 from bot.tg.context import Services, services_of
-from tests.fakebotapi import FakeBotAPI
+from tests.support.fakebotapi import FakeBotAPI
 
 ORGANISER = 9001
 MEMBER = 1001

@@ -10,9 +10,9 @@ import copy
 import json
 from collections.abc import Callable
 
-from .dispatch import bad
-from .html import HTMLParseError, normalize_url, parse_html
-from .text import find_auto_entities, fix_text, sort_entities, utf16_len
+from tests.support.fakebotapi.dispatch import bad
+from tests.support.fakebotapi.html import HTMLParseError, normalize_url, parse_html
+from tests.support.fakebotapi.text import find_auto_entities, fix_text, sort_entities, utf16_len
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
