@@ -1,6 +1,8 @@
 """Command line: `ask`, `chat`, `check` and `run`, thin wrappers over the engine and the app.
 
 Library errors become one clear message and exit code 1 here, never a traceback.
+Every command finds its knowledge base the same way: `--knowledge DIR`, then the
+KNOWLEDGE_DIR variable, then the knowledge base packaged with the bot.
 """
 
 from __future__ import annotations
@@ -9,32 +11,45 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import TextIO
 
 from bot.answers.engine import Engine
-from bot.answers.knowledge import DEFAULT_DIR, KnowledgeError, KnowledgeErrors
+from bot.answers.knowledge import Fact, KnowledgeError, KnowledgeErrors, knowledge_dir
+from bot.answers.knowledge.quotes import verify_quotes
+from bot.answers.render import sources_list
 
 
-def _parser() -> argparse.ArgumentParser:
+def _prog() -> str:
+    """The name the user typed: `union-bot` when installed, `python -m bot` from __main__."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m bot" if name in {"", "__main__.py", "-c", "-m"} else name
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--knowledge", metavar="DIR", type=Path, default=None,
-        help=f"knowledge base directory (default: {DEFAULT_DIR.name}/ next to the code)",
+        help="knowledge base directory (default: $KNOWLEDGE_DIR, else the one shipped with the bot)",
     )
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=prog,
         description="Answer members' questions from a sourced knowledge base; run the Telegram bot.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ask = sub.add_parser("ask", parents=[common], help="answer a question and print the reply")
-    ask.add_argument("question", nargs="*", help="the question (reads stdin, one per line, if none)")
+    ask.add_argument("question", nargs="*",
+                     help="the question; several words are one question (reads stdin, one per line, if none)")
     ask.add_argument("--json", action="store_true",
                      help="one JSON object per question (question, answered, fact, score, text, "
                           "sources, suggestions)")
     sub.add_parser("chat", parents=[common], help="ask questions interactively")
     check = sub.add_parser("check", parents=[common], help="validate a knowledge base")
     check.add_argument("directory", nargs="?", type=Path, help="knowledge directory to check")
+    check.add_argument("--sources", metavar="DIR", type=Path, default=None,
+                       help="directory holding the source texts named in sources.yaml: verify every "
+                            "quote against them (without it, quotes are reported as not verified)")
     sub.add_parser("run", parents=[common], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     return parser
 
@@ -53,8 +68,49 @@ def _ask(engine: Engine, questions: Sequence[str], as_json: bool, stdin: TextIO,
     return 0
 
 
+CHAT_HELP = """\
+Type a question in your own words. A number picks from the last numbered list.
+/topics   every topic I can answer, numbered
+/sources  where my answers come from
+/help     this message
+quit      leave (or Ctrl-D)"""
+
+
+def _numbered(heading: str, facts: Sequence[Fact]) -> str:
+    """Facts as numbered choices: the terminal's stand-in for Telegram's buttons."""
+    return "\n".join([heading, *(f"  [{n}] {fact.title}" for n, fact in enumerate(facts, start=1))])
+
+
+def _chat_turn(engine: Engine, text: str, choices: list[Fact]) -> tuple[str, list[Fact]]:
+    """What to print for one line of chat, and the numbered choices it leaves on offer."""
+    command = text.lower()
+    if command == "/help":
+        return CHAT_HELP, choices
+    if command == "/sources":
+        return sources_list(engine.kb)[0], choices
+    if command == "/topics":
+        facts = list(engine.kb.facts.values())
+        return _numbered("Topics (type a number):", facts), facts
+    if text.isdigit() and choices:
+        number = int(text)
+        picked = engine.fact(choices[number - 1].id) if 1 <= number <= len(choices) else None
+        if picked is None:
+            return f"Type a number from 1 to {len(choices)}, or ask a question.", choices
+        reply = picked
+    else:
+        reply = engine.ask(text)
+    if reply.suggestions:
+        return reply.text + "\n" + _numbered("Did you mean (type a number):", reply.suggestions), \
+            list(reply.suggestions)
+    if reply.related:
+        return reply.text + "\n" + _numbered("Related (type a number):", reply.related), list(reply.related)
+    return reply.text, []
+
+
 def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:
-    out.write(f"{engine.kb.texts.name}: {engine.kb.texts.welcome}\n(Ctrl-D or 'quit' to leave)\n")
+    out.write(f"{engine.kb.texts.name}: {engine.kb.texts.welcome}\n"
+              "(/help for commands; Ctrl-D or 'quit' to leave)\n")
+    choices: list[Fact] = []
     while True:
         out.write("\n> ")
         out.flush()
@@ -62,37 +118,49 @@ def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:
         if not line or line.strip().lower() in {"quit", "exit", "/quit"}:
             out.write("\n")
             return 0
-        reply = engine.ask(line.strip())
-        out.write(reply.text + "\n")
-        if reply.related:
-            out.write("Related: " + " · ".join(f.title for f in reply.related) + "\n")
+        if line.strip():
+            text, choices = _chat_turn(engine, line.strip(), choices)
+            out.write(text + "\n")
 
 
-def _check(directory: Path, out: TextIO) -> int:
-    engine = Engine.load(directory)
-    kb = engine.kb
+def _check(directory: Path, texts: Path | None, out: TextIO) -> int:
+    kb = Engine.load(directory).kb
+    if texts is not None:
+        problems = verify_quotes(kb, texts)
+        if problems:
+            raise KnowledgeErrors(problems)
+    claims = sum(len(f.claims) for f in kb.facts.values())
     out.write(f"{directory}: OK: {len(kb.facts)} facts, {len(kb.sources)} sources, "
               f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings\n")
+    if texts is None:
+        out.write(f"{directory}: quotes NOT verified: give --sources DIR, the texts named in sources.yaml\n")
+    else:
+        out.write(f"{directory}: all {claims} quotes verified verbatim against the texts in {texts}\n")
     return 0
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Entry point for `python -m bot`; streams are injectable so tests run it in-process."""
+         stdout: TextIO | None = None, stderr: TextIO | None = None, prog: str | None = None) -> int:
+    """Entry point for `union-bot` and `python -m bot`; streams are injectable so tests run it in-process."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    args = _parser().parse_args(argv)
-    directory = args.knowledge or DEFAULT_DIR
     try:
-        if args.command == "check":
-            return _check(args.directory or directory, stdout)
+        with redirect_stdout(stdout), redirect_stderr(stderr):  # --help and usage errors
+            args = _parser(prog or _prog()).parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    try:
         if args.command == "run":
             from bot.tg.app import run  # Telegram is imported only for the bot itself
 
-            return run(args.knowledge)  # None: KNOWLEDGE_DIR or the default
+            return run(args.knowledge)  # None: KNOWLEDGE_DIR or the default, as below
+        if args.command == "check":
+            return _check(knowledge_dir(args.directory or args.knowledge), args.sources, stdout)
         # `check` and `run` refuse an inconsistent base; asking skips that slower self-test.
-        engine = Engine.load(directory, strict=False)
+        engine = Engine.load(knowledge_dir(args.knowledge), strict=False)
         if args.command == "ask":
-            return _ask(engine, args.question, args.json, stdin, stdout)
+            # `ask wot was the turnot` unquoted is one question, not four.
+            question = " ".join(args.question).strip()
+            return _ask(engine, [question] if question else [], args.json, stdin, stdout)
         return _chat(engine, stdin, stdout)
     except KnowledgeErrors as exc:
         for error in exc.errors:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answers.knowledge import DEFAULT_DIR
+from bot.answers.knowledge import knowledge_dir as resolve_knowledge_dir
 
 
 class ConfigError(Exception):
@@ -59,7 +60,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, knowledge_dir: Path | None = None) -> Settings:
-        """Read settings; a missing token is a ConfigError with a one-line explanation."""
+        """Read settings; a missing token is a ConfigError with a one-line explanation.
+
+        The knowledge base is found like every command finds it: `knowledge_dir`, then
+        KNOWLEDGE_DIR, then the packaged default.
+        """
         env = os.environ if env is None else env
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
         if not token:
@@ -70,7 +75,7 @@ class Settings:
         secret = env.get("WEBHOOK_SECRET", "").strip() or hashlib.sha256(token.encode()).hexdigest()[:48]
         return cls(
             token=token,
-            knowledge_dir=knowledge_dir or Path(env.get("KNOWLEDGE_DIR") or DEFAULT_DIR),
+            knowledge_dir=resolve_knowledge_dir(knowledge_dir, env),
             data_dir=Path(env.get("DATA_DIR") or "data"),
             api_url=env.get("TELEGRAM_API_URL") or None,
             webhook_url=env.get("WEBHOOK_URL") or None,

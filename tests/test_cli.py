@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.knowledge import KnowledgeBase
+from bot.answers.engine import Engine
+from bot.answers.knowledge import DEFAULT_DIR, KnowledgeBase
 from bot.cli import main
-from tests.support.knowledge import MINI_FACTS, MINI_SOURCES, ROOT, KbWriter, line_of
+from tests.support.knowledge import MINI_FACTS, MINI_SOURCES, ROOT, SEEDS, KbWriter, line_of, write_texts
 
 JSON_FIELDS = {"question", "answered", "fact", "score", "text", "sources", "suggestions"}
 
@@ -25,10 +26,20 @@ def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
 
 
 def test_ask_prints_the_reply(kb: KnowledgeBase) -> None:
-    code, out, err = run(["ask", "when", "does", "the", "strike", "start"])
+    code, out, err = run(["ask", "when does the strike start"])
     assert code == 0 and err == ""
     assert out.startswith(kb.facts["strike-timing"].answer)
-    assert "Sources:" in out and "BBC News" in out
+    assert out.count("Sources:") == 1 and "BBC News" in out
+
+
+@pytest.mark.parametrize("words", [["when", "does", "the", "strike", "start"],
+                                   ["wot", "was", "the", "turnot"]])
+def test_ask_unquoted_words_are_one_question(words: list[str], engine: Engine) -> None:
+    # Each word used to be asked on its own: four replies for `ask wot was the turnot`.
+    code, out, err = run(["ask", *words])
+    assert code == 0 and err == ""
+    assert out == engine.ask(" ".join(words)).text + "\n\n"
+    assert run(["ask", " ".join(words)])[1] == out
 
 
 def test_ask_a_quoted_question(kb: KnowledgeBase) -> None:
@@ -73,10 +84,34 @@ def test_ask_json_with_a_question_argument(kb: KnowledgeBase) -> None:
     assert data["text"].startswith(kb.facts["ballot-result"].answer)
 
 
-def test_check_on_the_shipped_knowledge_exits_0(kb: KnowledgeBase) -> None:
+def test_check_on_the_shipped_knowledge_exits_0_and_says_quotes_were_not_verified(kb: KnowledgeBase) -> None:
     code, out, err = run(["check"])
     assert code == 0 and err == ""
     assert "OK" in out and f"{len(kb.facts)} facts" in out and "2 sources" in out
+    # No silent pass: without the texts, one line says the quotes went unchecked.
+    unverified = [line for line in out.splitlines() if "not verified" in line.lower()]
+    assert len(unverified) == 1 and "--sources DIR" in unverified[0]
+
+
+def test_check_with_the_articles_verifies_every_quote(kb: KnowledgeBase) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent; the project must work without it")
+    code, out, err = run(["check", "--sources", str(SEEDS)])
+    assert (code, err) == (0, "")
+    claims = sum(len(f.claims) for f in kb.facts.values())
+    assert f"all {claims} quotes verified" in out and "not verified" not in out.lower()
+
+
+def test_check_sources_refuses_a_changed_quote(tmp_path: Path, write_kb: KbWriter) -> None:
+    texts, sources = write_texts(tmp_path)
+    directory = write_kb(tmp_path, sources=sources)
+    assert run(["check", "--sources", str(texts), str(directory)])[0] == 0
+    facts = MINI_FACTS.replace("quote: classes of up to 38", "quote: classes of up to 48")
+    write_kb(tmp_path, sources=sources, facts_main=facts)
+    code, out, err = run(["check", "--sources", str(texts), str(directory)])
+    assert code == 1 and "OK" not in out
+    assert f"{directory / 'facts' / 'main.yaml'}:{line_of(facts, '48 pupils')}: " in err
+    assert "not verbatim in gazette.txt" in err and "1 problem(s)" in err
 
 
 @pytest.mark.parametrize("how", ["positional", "--knowledge"])
@@ -135,13 +170,95 @@ def test_chat_greets_answers_and_quits(kb: KnowledgeBase) -> None:
     assert kb.facts["strike-timing"].answer not in out
 
 
-def test_chat_shows_related_topics_and_ends_at_end_of_input(kb: KnowledgeBase) -> None:
+def test_chat_numbers_related_topics_and_ends_at_end_of_input(kb: KnowledgeBase) -> None:
     fact = kb.facts["ballot-result"]
     code, out, _ = run(["chat"], stdin="what was the turnout\n")
     assert code == 0
     assert fact.answer in out
     related = [kb.facts[r].title for r in fact.related]
-    assert "Related: " + " · ".join(related) in out
+    assert related and all(f"[{n}] {title}" in out for n, title in enumerate(related, start=1))
+
+
+def _after_prompt(out: str, n: int) -> str:
+    """What chat printed after the n-th prompt (1-based)."""
+    return out.split("\n> ")[n]
+
+
+def test_chat_accepts_the_number_of_a_did_you_mean_choice(engine: Engine) -> None:
+    suggestions = engine.ask("g4s").suggestions
+    assert len(suggestions) >= 2
+    code, out, _ = run(["chat"], stdin="g4s\n2\n")
+    assert code == 0
+    first = _after_prompt(out, 1)
+    assert all(f"[{n}] {f.title}" in first for n, f in enumerate(suggestions, start=1))
+    card = engine.fact(suggestions[1].id)
+    assert card is not None and _after_prompt(out, 2).startswith(card.text)
+
+
+def test_chat_accepts_the_number_of_a_related_topic(engine: Engine) -> None:
+    related = engine.ask("what was the turnout").related
+    code, out, _ = run(["chat"], stdin=f"what was the turnout\n{len(related)}\n")
+    card = engine.fact(related[-1].id)
+    assert code == 0 and card is not None and _after_prompt(out, 2).startswith(card.text)
+
+
+def test_chat_topics_lists_every_topic_numbered_and_a_number_opens_one(engine: Engine) -> None:
+    facts = list(engine.kb.facts.values())
+    code, out, _ = run(["chat"], stdin="/topics\n3\n")
+    assert code == 0
+    listing = _after_prompt(out, 1)
+    assert all(f"[{n}] {f.title}" in listing for n, f in enumerate(facts, start=1))
+    assert engine.ask("/topics").text not in out  # no longer the help reply pointing at /topics
+    card = engine.fact(facts[2].id)
+    assert card is not None and _after_prompt(out, 2).startswith(card.text)
+
+
+def test_chat_help_explains_the_chat_commands(engine: Engine) -> None:
+    code, out, _ = run(["chat"], stdin="/help\n")
+    shown = _after_prompt(out, 1)
+    assert code == 0 and engine.ask("/help").text not in shown
+    for command in ("/topics", "/sources", "number", "quit"):
+        assert command in shown
+
+
+def test_chat_sources_and_a_number_out_of_range(kb: KnowledgeBase) -> None:
+    code, out, _ = run(["chat"], stdin="what was the turnout\n99\n/sources\n")
+    assert code == 0
+    assert "1 to" in _after_prompt(out, 2)
+    assert all(s.title in _after_prompt(out, 3) for s in kb.sources.values())
+
+
+def test_knowledge_dir_variable_is_honoured_by_ask_chat_and_check(
+    tmp_path: Path, write_kb: KbWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 10, item 11: `check` said OK on one directory while `run` refused KNOWLEDGE_DIR.
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(write_kb(tmp_path)))  # the teachers' union
+    code, out, _ = run(["ask", "when is the walkout"])
+    assert code == 0 and out.startswith("The walkout is on Thursday")
+    code, out, _ = run(["chat"], stdin="when is the walkout\n")
+    assert code == 0 and out.startswith("FST dispute bot:") and "The walkout is on Thursday" in out
+    code, out, _ = run(["check"])
+    assert code == 0 and f"{tmp_path / 'knowledge'}: OK: 2 facts" in out
+    write_kb(tmp_path, facts_main=MINI_FACTS.replace("source: bulletin", "source: nowhere"))
+    code, out, err = run(["check"])
+    assert code == 1 and "unknown source id 'nowhere'" in err
+    # --knowledge still wins over the variable.
+    code, out, _ = run(["check", "--knowledge", str(DEFAULT_DIR)])
+    assert code == 0 and f"{DEFAULT_DIR}: OK" in out
+
+
+def test_installed_help_names_the_installed_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["/home/organiser/venv/bin/union-bot", "--help"])
+    code, out, err = run(["--help"])
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: union-bot ") and "python -m bot" not in out
+
+
+def test_a_usage_error_is_reported_on_the_injected_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["union-bot"])
+    code, out, err = run(["frobnicate"])
+    assert code == 2 and out == ""
+    assert err.startswith("usage: union-bot") and "invalid choice" in err
 
 
 def test_python_dash_m_bot_ask_works() -> None:
@@ -152,6 +269,12 @@ def test_python_dash_m_bot_ask_works() -> None:
     assert result.returncode == 0, result.stderr
     assert "7,500 staff" in result.stdout
     assert "BBC News" in result.stdout
+
+
+def test_python_dash_m_bot_help_says_python_dash_m_bot() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("usage: python -m bot ")
 
 
 def test_run_without_a_token_explains_in_one_line(

@@ -4,13 +4,24 @@ is refused with `file:line: reason` that points an organiser at the exact spot t
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import DEFAULT_DIR, KnowledgeBase, KnowledgeError, KnowledgeErrors, load_knowledge
-from tests.support.knowledge import MINI_FACTS, MINI_SOURCES, SEEDS, KbWriter, line_of
+from bot.answers.knowledge.files import ANSWER_LIMIT, TITLE_LIMIT
+from bot.answers.knowledge.quotes import verify_quotes
+from tests.support.knowledge import (
+    MINI_FACTS,
+    MINI_SOURCES,
+    MINI_TEXTS,
+    SEEDS,
+    KbWriter,
+    line_of,
+    write_texts,
+)
 
 SHIPPED_FACT_FILES = {"ballot.yaml", "contracts.yaml", "people.yaml", "positions.yaml", "strike.yaml"}
 
@@ -49,37 +60,39 @@ def test_related_ids_point_at_real_facts(kb: KnowledgeBase) -> None:
     assert dangling == []
 
 
-def test_no_answer_is_longer_than_a_phone_screen(kb: KnowledgeBase) -> None:
-    too_long = {f.id: len(f.answer) for f in kb.facts.values() if len(f.answer) > 400}
+def test_no_title_or_answer_is_over_the_limits_check_enforces(kb: KnowledgeBase) -> None:
+    too_long = {f.id: (len(f.title), len(f.answer)) for f in kb.facts.values()
+                if len(f.title) > TITLE_LIMIT or len(f.answer) > ANSWER_LIMIT}
     assert too_long == {}
+    assert (TITLE_LIMIT, ANSWER_LIMIT) == (40, 400)  # as README's "Writing knowledge" promises
 
 
-def _seed_text(kb: KnowledgeBase, source_id: str) -> str:
+def _needs_seeds() -> None:
     if not SEEDS.is_dir():
         pytest.skip(f"{SEEDS} is absent; the project must work without it")
-    seed = kb.sources[source_id].seed
-    assert seed, f"source {source_id!r} has no 'seed' file named"
-    path = SEEDS / seed
-    assert path.is_file(), f"seed file {path} for source {source_id!r} is missing"
-    return path.read_text(encoding="utf-8")
 
 
 def test_every_claim_quote_is_verbatim_in_its_source_article(kb: KnowledgeBase) -> None:
-    texts = {sid: _seed_text(kb, sid) for sid in kb.sources}
-    untraceable = [
-        (fact.id, claim.source, claim.quote)
-        for fact in kb.facts.values()
-        for claim in fact.claims
-        if claim.quote not in texts[claim.source]
-    ]
-    assert untraceable == []
+    # The same code as `python -m bot check --sources ../shared/seeds`, which also checks that
+    # each article's sha256 is the one sources.yaml records.
+    _needs_seeds()
+    assert verify_quotes(kb, SEEDS) == []
+    assert all(s.seed and s.sha256 for s in kb.sources.values())
 
 
-def test_traceability_check_would_catch_an_invented_quote(kb: KnowledgeBase) -> None:
-    # The check above only means something if a paraphrase does fail it.
-    text = _seed_text(kb, "independent")
-    assert "84.4 per cent of members supported strike action" in text
-    assert "84.4% of members supported strike action" not in text
+def test_traceability_check_catches_a_changed_figure_in_a_quote(tmp_path: Path) -> None:
+    # Issue 10, item 11: "84.4" changed to "94.4" inside a quote used to pass `check`.
+    _needs_seeds()
+    copy = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_DIR, copy)
+    ballot = copy / "facts" / "ballot.yaml"
+    original = ballot.read_text(encoding="utf-8")
+    needle = 'quote: "84.4 per cent of members'
+    changed = _swap(original, needle, needle.replace("84.4", "94.4"))
+    ballot.write_text(changed, encoding="utf-8")
+    errors = verify_quotes(load_knowledge(copy), SEEDS)
+    assert [(Path(e.path), e.line) for e in errors] == [(ballot, line_of(changed, "94.4 per cent"))]
+    assert "not verbatim" in errors[0].reason and "94.4 per cent" in errors[0].reason
 
 
 # --------------------------------------------------------------------------- broken bases
@@ -120,6 +133,9 @@ SAME_PHRASING = _swap(MINI_FACTS, "- is it on thursday", "- how big are the clas
 UNKNOWN_RELATED = _swap(MINI_FACTS, "related: [class-sizes]", "related: [class-size]")
 NO_DATE = _without(MINI_SOURCES, "    date: null\n")
 BAD_DATE = _swap(MINI_SOURCES, "date: 2020-03-02", "date: 2nd March")
+LONG_TITLE = _swap(MINI_FACTS, "title: When the walkout is", "title: " + "W" * (TITLE_LIMIT + 1))
+LONG_ANSWER = _swap(MINI_FACTS, "answer: The walkout is on Thursday and lasts one day.",
+                    "answer: " + "The walkout is on Thursday. " * (ANSWER_LIMIT // 20))
 # A second file that defines `class-sizes` again (with its own phrasings, so only the id clashes).
 DUPLICATE_ID = """\
 facts:
@@ -163,6 +179,11 @@ BROKEN = [
      line_of(NO_DATE, "- id: bulletin"), ["bulletin", "missing required field 'date'"]),
     ("source-with-unreadable-date", {"sources": BAD_DATE}, "sources.yaml",
      line_of(BAD_DATE, "- id: gazette"), ["gazette", "YYYY-MM-DD"]),
+    ("title-over-the-limit", {"facts_main": LONG_TITLE}, "facts/main.yaml", line_of(LONG_TITLE, "WWW"),
+     ["walkout-day", "'title'", f"{TITLE_LIMIT + 1} characters", f"limit is {TITLE_LIMIT}"]),
+    ("answer-over-the-limit", {"facts_main": LONG_ANSWER}, "facts/main.yaml",
+     line_of(LONG_ANSWER, "answer: The walkout is on Thursday. The"),
+     ["walkout-day", "'answer'", f"limit is {ANSWER_LIMIT}"]),
     ("missing-sources-file", {"sources": None}, "sources.yaml", None, ["missing"]),
     ("empty-facts-file", {"facts_main": ""}, "facts/main.yaml", 1, ["empty", "facts:"]),
     ("facts-file-without-facts-key", {"facts_main": "fact:\n  - id: x\n"}, "facts/main.yaml", 1,
@@ -230,3 +251,113 @@ def test_a_phrasing_that_matches_another_fact_better_is_refused(tmp_path: Path, 
     assert "class-sizes" in error.reason and "walkout-day" in error.reason
     # Without the strict check the same base loads (the bot can still start, `check` says why).
     assert Engine.load(directory, strict=False).kb.facts["class-sizes"]
+
+
+def test_a_title_and_answer_exactly_at_the_limits_load(tmp_path: Path, write_kb: KbWriter) -> None:
+    answer = ("The walkout is on Thursday " * 20)[: ANSWER_LIMIT - 1].strip() + "."
+    facts = _swap(MINI_FACTS, "title: When the walkout is", "title: " + "W" * TITLE_LIMIT)
+    facts = _swap(facts, "answer: The walkout is on Thursday and lasts one day.", "answer: " + answer)
+    kb = load_knowledge(write_kb(tmp_path, facts_main=facts))
+    assert len(kb.facts["walkout-day"].title) == TITLE_LIMIT
+    assert len(kb.facts["walkout-day"].answer) == len(answer) <= ANSWER_LIMIT
+
+
+# --------------------------------------------------------------------------- one error, not its echoes
+
+
+def test_unparseable_sources_file_is_the_only_error_reported(tmp_path: Path, write_kb: KbWriter) -> None:
+    # Every claim cites a source that sources.yaml would define: none of them is "unknown".
+    broken = _swap(MINI_SOURCES, "order: 1", "order: [1")
+    directory = write_kb(tmp_path, sources=broken)
+    errors = _errors_in(directory)
+    assert [(Path(e.path).name, "invalid YAML" in e.reason) for e in errors] == [("sources.yaml", True)]
+
+
+def test_unparseable_facts_file_is_the_only_error_reported(tmp_path: Path, write_kb: KbWriter) -> None:
+    # b.yaml relates to a fact defined in the broken main.yaml: that is not a second problem.
+    other = """\
+facts:
+  - id: pay
+    title: Strike pay
+    answer: Members on strike get no pay for the day.
+    claims:
+      - source: bulletin
+        quote: strike called for Thursday
+    phrasings: [do we get paid on strike day]
+    related: [class-sizes]
+"""
+    directory = write_kb(tmp_path, facts_main=UNCLOSED_QUOTE, facts_b=other)
+    errors = _errors_in(directory)
+    assert [(Path(e.path).name, "invalid YAML" in e.reason) for e in errors] == [("main.yaml", True)]
+    # With main.yaml mended, the same related id is fine, and a real dangling one is still caught.
+    load_knowledge(write_kb(tmp_path, facts_main=MINI_FACTS))
+    directory = write_kb(tmp_path, facts_b=other.replace("[class-sizes]", "[class-size]"))
+    assert ["unknown related fact 'class-size'" in e.reason for e in _errors_in(directory)] == [True]
+
+
+# --------------------------------------------------------------------------- quotes against the texts
+
+
+def _mini_with_texts(tmp_path: Path, write_kb: KbWriter, texts: dict[str, str] | None = None,
+                     facts: str = MINI_FACTS, edit_sources: tuple[str, str] = ("", "")
+                     ) -> tuple[KnowledgeBase, Path, str]:
+    texts_dir, sources = write_texts(tmp_path, texts)
+    if edit_sources[0]:
+        sources = _swap(sources, *edit_sources)
+    kb = load_knowledge(write_kb(tmp_path, sources=sources, facts_main=facts))
+    return kb, texts_dir, sources
+
+
+def test_quotes_found_in_the_right_texts_pass(tmp_path: Path, write_kb: KbWriter) -> None:
+    kb, texts_dir, _ = _mini_with_texts(tmp_path, write_kb)
+    assert kb.sources["gazette"].seed == "gazette.txt" and kb.sources["gazette"].sha256
+    assert verify_quotes(kb, texts_dir) == []
+
+
+def test_a_quote_that_is_not_in_its_text_is_reported_at_its_line(tmp_path: Path, write_kb: KbWriter) -> None:
+    facts = _swap(MINI_FACTS, "quote: classes of up to 38 pupils", "quote: classes of up to 48 pupils")
+    kb, texts_dir, _ = _mini_with_texts(tmp_path, write_kb, facts=facts)
+    errors = verify_quotes(kb, texts_dir)
+    assert [str(e) for e in errors] == [
+        f"{kb.directory / 'facts' / 'main.yaml'}:{line_of(facts, '48 pupils')}: fact 'class-sizes': "
+        "quote is not verbatim in gazette.txt: \"classes of up to 48 pupils\""
+    ]
+
+
+def test_a_text_with_another_checksum_is_refused_not_searched(tmp_path: Path, write_kb: KbWriter) -> None:
+    # Same quotes, different article (say, a later edit of it): the checksum catches it.
+    edited = {**MINI_TEXTS, "gazette.txt": MINI_TEXTS["gazette.txt"] + "Updated at 5pm.\n"}
+    kb, texts_dir, sources = _mini_with_texts(tmp_path, write_kb, texts=edited)
+    errors = verify_quotes(kb, texts_dir)
+    gazette = line_of(sources, "- id: gazette")
+    assert [(Path(e.path).name, e.line) for e in errors] == [("sources.yaml", gazette)]
+    assert "source 'gazette'" in errors[0].reason and "sha256" in errors[0].reason
+    assert "not the text these quotes were taken from" in errors[0].reason
+
+
+def test_a_missing_checksum_is_reported_with_the_one_to_record(tmp_path: Path, write_kb: KbWriter) -> None:
+    kb, texts_dir, sources = _mini_with_texts(tmp_path, write_kb)
+    recorded = kb.sources["bulletin"].sha256
+    assert recorded
+    kb2 = load_knowledge(write_kb(tmp_path, sources=_swap(sources, f"    sha256: {recorded}\n", "")))
+    errors = verify_quotes(kb2, texts_dir)
+    assert len(errors) == 1 and errors[0].line == line_of(sources, "- id: bulletin")
+    assert f"add: sha256: {recorded}" in errors[0].reason
+
+
+@pytest.mark.parametrize("case", ["text-missing", "no-seed-named", "directory-missing"])
+def test_quotes_that_cannot_be_checked_are_an_error_not_a_pass(
+    tmp_path: Path, write_kb: KbWriter, case: str
+) -> None:
+    kb, texts_dir, sources = _mini_with_texts(tmp_path, write_kb)
+    if case == "text-missing":
+        (texts_dir / "bulletin.txt").unlink()
+    elif case == "no-seed-named":
+        kb = load_knowledge(write_kb(tmp_path, sources=_swap(sources, "    seed: bulletin.txt\n", "")))
+    else:
+        texts_dir = tmp_path / "nowhere"
+    errors = verify_quotes(kb, texts_dir)
+    assert len(errors) == 1
+    wanted = {"text-missing": "bulletin.txt not found", "no-seed-named": "names no 'seed' text",
+              "directory-missing": "source texts directory not found"}[case]
+    assert wanted in errors[0].reason

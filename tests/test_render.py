@@ -170,6 +170,23 @@ def test_sources_list_names_every_source_newest_first(kb: KnowledgeBase) -> None
     assert "published after the Independent piece" in lines[1]
 
 
+def test_sources_list_shows_an_undated_sources_note_instead_of_the_word_undated(kb: KnowledgeBase) -> None:
+    # It used to read "(undated) (undated; published after …)".
+    bbc = kb.sources["bbc"]
+    assert bbc.date is None and bbc.date_note
+    text, _ = sources_list(kb)
+    line = next(line for line in text.splitlines() if bbc.title in line)
+    assert line.endswith(f"({bbc.date_note})") and line.count(bbc.date_note) == 1
+    assert "(undated)" not in text
+
+
+def test_sources_list_keeps_a_dated_sources_note_after_its_date(kb: KnowledgeBase) -> None:
+    dated = Source(id="dated", outlet="Gazette", title="Dated piece", date=dt.date(2013, 11, 5),
+                   date_note="print edition", order=9)
+    text, _ = sources_list(kb.with_facts([dated], []))
+    assert "• Gazette, “Dated piece” (5 Nov 2013) (print edition)" in text
+
+
 def test_truncate_leaves_short_text_alone() -> None:
     assert truncate("short answer") == "short answer"
     exact = "x" * TELEGRAM_LIMIT

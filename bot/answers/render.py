@@ -58,9 +58,9 @@ def _join(segments: Iterable[Segment]) -> tuple[str, str]:
     return "".join(plain), "".join(marked)
 
 
-def source_line(source: Source, later: bool = False, newest: bool = False) -> str:
+def source_line(source: Source, later: bool = False, newest: bool = False, when: str | None = None) -> str:
     """'The Independent, "Probation officers vote for strike", 18 Oct 2013'."""
-    when = source.date_label
+    when = when or source.date_label
     if later:
         when += ", newest" if newest else ", later report"
     return f"{source.outlet}, “{source.title}” ({when})"
@@ -126,10 +126,12 @@ def sources_list(kb: KnowledgeBase) -> tuple[str, str]:
     """Every source, newest first, as plain text and HTML (for /sources)."""
     segments: list[Segment] = [("Where my answers come from:", "b")]
     for src in sorted(kb.sources.values(), key=lambda s: s.order, reverse=True):
-        segments.append((f"\n• {source_line(src)}", ""))
+        # An undated source's note ("undated; published after …") replaces the bare "undated".
+        in_place = src.date is None and bool(src.date_note)
+        segments.append((f"\n• {source_line(src, when=src.date_note if in_place else None)}", ""))
         if src.author:
             segments.append((f", by {src.author}", ""))
-        if src.date_note:
+        if src.date_note and not in_place:
             segments.append((f" ({src.date_note})", "i"))
     return _join(segments)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -106,3 +107,27 @@ def write_kb_dir(root: Path, **files: str | None) -> Path:
         else:
             path.write_text(textwrap.dedent(content), encoding="utf-8")
     return directory
+
+
+# The mini base's two "articles", for `check --sources`: every mini quote is in one of them.
+MINI_TEXTS: dict[str, str] = {
+    # A quote may run over a line break in the text: whitespace is compared collapsed.
+    "gazette.txt": "Teachers voted to walk out over classes of up\nto 38 pupils in some schools.\n",
+    "bulletin.txt": "The union says the class size strike called for Thursday will go ahead.\n",
+}
+
+
+def write_texts(root: Path, texts: dict[str, str] | None = None) -> tuple[Path, str]:
+    """Write source texts into root/texts; returns the directory and a MINI_SOURCES that names
+    them (`seed`) with the sha256 of MINI_TEXTS, so `texts=` can plant a text that differs."""
+    directory = root / "texts"
+    directory.mkdir(parents=True, exist_ok=True)
+    texts = MINI_TEXTS if texts is None else texts
+    for name, content in texts.items():
+        (directory / name).write_text(content, encoding="utf-8")
+    sources = MINI_SOURCES
+    for sid, name in (("gazette", "gazette.txt"), ("bulletin", "bulletin.txt")):
+        digest = hashlib.sha256(MINI_TEXTS[name].encode()).hexdigest()
+        named = f"  - id: {sid}\n    seed: {name}\n    sha256: {digest}\n"
+        sources = sources.replace(f"  - id: {sid}\n", named)
+    return directory, sources

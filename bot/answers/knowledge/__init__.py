@@ -20,6 +20,7 @@ from bot.answers.knowledge.files import (
     load_texts,
     load_vocabulary,
 )
+from bot.answers.knowledge.location import knowledge_dir, packaged_dir
 from bot.answers.knowledge.model import (
     BotTexts,
     Claim,
@@ -43,10 +44,12 @@ __all__ = [
     "SmallTalk",
     "Source",
     "Vocabulary",
+    "knowledge_dir",
     "load_knowledge",
 ]
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "knowledge"
+# The packaged knowledge base (see location.py for how a wheel and a checkout both find it).
+DEFAULT_DIR = packaged_dir()
 
 
 def _fact_files(directory: Path) -> Iterator[Path]:
@@ -63,18 +66,23 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     if not directory.is_dir():
         raise KnowledgeErrors([KnowledgeError(directory, None, "knowledge directory not found")])
     sources_path = directory / "sources.yaml"
-    sources: dict[str, Source] = {}
+    # None when sources.yaml is missing or unreadable: claims then go unchecked rather than
+    # each being reported as citing an unknown source (one problem, reported once).
+    sources: dict[str, Source] | None = None
     if sources_path.exists():
-        sources = _safe(lambda: load_sources(sources_path, errors), errors, {})
+        sources = _safe(lambda: load_sources(sources_path, errors), errors, None)
     else:
         errors.append(KnowledgeError(sources_path, None, "missing: every fact needs a source defined here"))
 
     facts: dict[str, Fact] = {}
     files = list(_fact_files(directory))
+    all_read = True
     if not files:
         errors.append(KnowledgeError(directory / "facts", None, "no fact files (facts/*.yaml) found"))
     for path in files:
-        for fact in _safe(lambda p=path: load_facts(p, sources, errors), errors, []):
+        loaded = _safe(lambda p=path: load_facts(p, sources, errors), errors, None)
+        all_read = all_read and loaded is not None
+        for fact in loaded or []:
             if fact.id in facts:
                 first = facts[fact.id]
                 errors.append(
@@ -88,10 +96,10 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     vocabulary = _safe(lambda: load_vocabulary(directory / "vocabulary.yaml", errors), errors, Vocabulary())
     smalltalk = _safe(lambda: load_smalltalk(directory / "smalltalk.yaml", errors), errors, ())
     texts = _safe(lambda: load_texts(directory / "bot.yaml", errors), errors, None)
-    check_references(facts, errors)
+    check_references(facts, errors, all_read)
     if errors:
         raise KnowledgeErrors(errors)
-    assert texts is not None
+    assert texts is not None and sources is not None
     return KnowledgeBase(directory, sources, facts, vocabulary, smalltalk, texts)
 
 

@@ -14,6 +14,9 @@ import yaml
 
 from bot.answers.knowledge.model import BotTexts, Claim, Fact, KnowledgeError, SmallTalk, Source, Vocabulary
 
+TITLE_LIMIT = 40  # characters: a fact's title is a Telegram button label
+ANSWER_LIMIT = 400  # characters: one to three short sentences on a phone screen
+
 # --------------------------------------------------------------------------- YAML with lines
 
 
@@ -178,12 +181,14 @@ def load_sources(path: Path, errors: list[KnowledgeError]) -> dict[str, Source]:
             date_note=r.text(item, "date_note", "source", required=False),
             order=order,
             seed=r.text(item, "seed", "source", required=False),
+            sha256=r.text(item, "sha256", "source", required=False),
+            line=_line(item),
         )
     return sources
 
 
 def load_facts(
-    path: Path, sources: dict[str, Source], errors: list[KnowledgeError]
+    path: Path, sources: dict[str, Source] | None, errors: list[KnowledgeError]
 ) -> list[Fact]:
     """One facts file; facts with a missing field are reported and left out."""
     r = _Reader(path, errors)
@@ -200,6 +205,7 @@ def load_facts(
         phrasings = r.texts(item, "phrasings", what)
         keywords = r.texts(item, "keywords", what, required=False)
         related = r.texts(item, "related", what, required=False)
+        _check_lengths(r, item, what, title, answer)
         if not (fid and title and answer and claims and phrasings):
             continue
         facts.append(
@@ -218,8 +224,22 @@ def load_facts(
     return facts
 
 
-def _claims(r: _Reader, item: dict[str, Any], what: str, sources: dict[str, Source]) -> list[Claim]:
-    """A fact's claims; each must cite a known source, since an unsourced answer is refused."""
+def _check_lengths(
+    r: _Reader, item: dict[str, Any], what: str, title: str | None, answer: str | None
+) -> None:
+    """A title is a button label and an answer must fit a phone screen (README, Writing knowledge)."""
+    for key, value, limit in (("title", title, TITLE_LIMIT), ("answer", answer, ANSWER_LIMIT)):
+        if value is not None and len(value) > limit:
+            where = _line(item.get(key), _line(item))
+            r.fail(where, f"{what}: '{key}' is {len(value)} characters; the limit is {limit}")
+
+
+def _claims(r: _Reader, item: dict[str, Any], what: str, sources: dict[str, Source] | None) -> list[Claim]:
+    """A fact's claims; each must cite a known source, since an unsourced answer is refused.
+
+    `sources` is None when sources.yaml could not be parsed: then no id can be checked, and
+    calling every one unknown would bury the one real error.
+    """
     raw = item.get("claims")
     if not raw:
         r.fail(_line(item), f"{what} has no source: add at least one claim with a 'source'")
@@ -234,10 +254,10 @@ def _claims(r: _Reader, item: dict[str, Any], what: str, sources: dict[str, Sour
             continue
         sid = r.text(cm, "source", f"claim of {what}")
         quote = r.text(cm, "quote", f"claim of {what}")
-        if sid and sid not in sources:
+        if sid and sources is not None and sid not in sources:
             r.fail(_line(cm), f"{what}: unknown source id '{sid}'")
         elif sid and quote:
-            claims.append(Claim(source=sid, quote=quote))
+            claims.append(Claim(source=sid, quote=quote, line=_line(cm.get("quote"), _line(cm))))
     return claims
 
 
@@ -313,12 +333,16 @@ def load_texts(path: Path, errors: list[KnowledgeError]) -> BotTexts:
     )
 
 
-def check_references(facts: dict[str, Fact], errors: list[KnowledgeError]) -> None:
-    """Across files: related facts must exist, and no phrasing may belong to two facts."""
+def check_references(facts: dict[str, Fact], errors: list[KnowledgeError], all_read: bool = True) -> None:
+    """Across files: related facts must exist, and no phrasing may belong to two facts.
+
+    With `all_read` False (a facts file did not parse) a related id may live in that file,
+    so unknown ones are not reported: the parse error is the one to fix first.
+    """
     owner: dict[str, Fact] = {}
     for fact in facts.values():
         for rel in fact.related:
-            if rel not in facts:
+            if all_read and rel not in facts:
                 reason = f"fact '{fact.id}': unknown related fact '{rel}'"
                 errors.append(KnowledgeError(fact.file, _line(rel, fact.line), reason))
         for phrasing in fact.phrasings:

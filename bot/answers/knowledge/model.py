@@ -47,6 +47,8 @@ class Source:
     date_note: str | None = None
     order: int = 0
     seed: str | None = None
+    sha256: str | None = None  # of the seed text, so `check --sources` knows it has the right one
+    line: int = 0
 
     @property
     def date_label(self) -> str:
@@ -66,6 +68,7 @@ class Claim:
 
     source: str
     quote: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
