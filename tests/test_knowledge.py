@@ -265,12 +265,17 @@ def test_a_title_and_answer_exactly_at_the_limits_load(tmp_path: Path, write_kb:
 # --------------------------------------------------------------------------- one error, not its echoes
 
 
-def test_unparseable_sources_file_is_the_only_error_reported(tmp_path: Path, write_kb: KbWriter) -> None:
+@pytest.mark.parametrize(("broken", "reason"), [
+    (_swap(MINI_SOURCES, "order: 1", "order: [1"), "invalid YAML"),
+    (_swap(MINI_SOURCES, "sources:", "source:"), "top-level 'sources:'"),
+], ids=["not-yaml", "no-sources-list"])
+def test_unreadable_sources_file_is_the_only_error_reported(
+    tmp_path: Path, write_kb: KbWriter, broken: str, reason: str
+) -> None:
     # Every claim cites a source that sources.yaml would define: none of them is "unknown".
-    broken = _swap(MINI_SOURCES, "order: 1", "order: [1")
     directory = write_kb(tmp_path, sources=broken)
     errors = _errors_in(directory)
-    assert [(Path(e.path).name, "invalid YAML" in e.reason) for e in errors] == [("sources.yaml", True)]
+    assert [(Path(e.path).name, reason in e.reason) for e in errors] == [("sources.yaml", True)]
 
 
 def test_unparseable_facts_file_is_the_only_error_reported(tmp_path: Path, write_kb: KbWriter) -> None:

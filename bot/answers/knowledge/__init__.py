@@ -71,6 +71,8 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     sources: dict[str, Source] | None = None
     if sources_path.exists():
         sources = _safe(lambda: load_sources(sources_path, errors), errors, None)
+        if not sources and any(e.path == str(sources_path) for e in errors):
+            sources = None  # parsed, but without a usable `sources:` list: same as unreadable
     else:
         errors.append(KnowledgeError(sources_path, None, "missing: every fact needs a source defined here"))
 
