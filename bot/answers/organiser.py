@@ -22,7 +22,7 @@ from bot.answers.knowledge import Claim, Fact, KnowledgeBase, Source
 PREFIX = "organiser-"
 ORGANISER_ORDER = 2_000_000  # after every article and announcement: the union's latest word
 TITLE_LIMIT = 40
-ANSWER_LIMIT = 1000  # a phone screen or two; /announce is for long texts
+ANSWER_LIMIT = 400  # as knowledge/ answers: a phone screen; /announce is for long texts
 _TAG = re.compile(r"<[^>]+>")
 
 
