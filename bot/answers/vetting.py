@@ -30,9 +30,11 @@ def _problems(engine: Engine) -> set[str]:
 def _new_problems(before: Engine, after: Engine, fact_id: str) -> list[str]:
     """`check`'s problems that the change brings and that concern `fact_id`."""
     fresh = sorted(_problems(after) - _problems(before))
+    mine = [reason for reason in fresh if f"'{fact_id}'" in reason]
+    if number_of(fact_id) is None:
+        return mine
     name = _name(fact_id)
-    return [reason.replace(f"fact '{fact_id}'", name).replace(f"'{fact_id}'", name)
-            for reason in fresh if f"'{fact_id}'" in reason]
+    return [reason.replace(f"fact '{fact_id}'", name).replace(f"'{fact_id}'", name) for reason in mine]
 
 
 def vet_fact(engine: Engine, source: Source, fact: Fact) -> list[str]:
