@@ -112,10 +112,13 @@ async def save_gap(fake: FakeBotAPI, text: str = ANSWER, n: int = 1) -> tuple[di
 
 async def test_save_refuses_what_check_would_refuse_and_says_why(fake: FakeBotAPI, bot: RunningBot) -> None:
     bot.services.store.record_gap("when is the strike")  # a wording another fact owns
-    _, [refused] = await save_gap(fake, "Tuesday.")
+    wordings, [refused] = await save_gap(fake, "Tuesday.")
     assert refused["text"].startswith("Not saved: check would refuse it.")
     assert "'when is the strike' is under two facts" in refused["text"]
     assert bot.services.store.live_facts() == []
+    cancel = next(data for label, data in buttons(wordings) if label == "Cancel")  # still there
+    [cancelled], _ = await press(fake, wordings, cancel)
+    assert cancelled["text"] == "Cancelled: nothing was saved."
     [reply] = await say(fake, "when is the strike", user=OTHER)
     assert "Tuesday." not in reply["text"]
 

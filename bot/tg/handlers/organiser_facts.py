@@ -142,10 +142,10 @@ async def button(update: Update, context: BotContext) -> None:
     elif action == "keep":
         services.store.drop_edit(number)
         await message.reply_text(f"Correction dropped: fact #{number} is unchanged.")
-    elif action == "save":
-        await _save(message, context, fact, actor)
-    else:
-        await _apply_edit(message, context, fact, actor)
+    elif action == "save" and not await _save(message, context, fact, actor):
+        return  # refused: Save and Cancel stay, so the organiser can cancel
+    elif action == "edit" and not await _apply_edit(message, context, fact, actor):
+        return
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
 
 
@@ -162,40 +162,44 @@ async def _refuse(message: Message, problems: list[str]) -> None:
                              "Cancel it, or answer with other wording.")
 
 
-async def _save(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> None:
+async def _save(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> bool:
+    """Save a draft unless `check` refuses it; False only when refused (the draft stays)."""
     services = context.services
     if fact.state != "draft":
         await message.reply_text(f"Fact #{fact.id} is already {fact.state}.")
-        return
+        return True
     problems = await _vet(services, fact, fact.answer)
     if problems:
         await _refuse(message, problems)
-        return
+        return False
     try:
         services.store.save_fact(fact.id, actor)
     except StoreError:
         await message.reply_text(f"Fact #{fact.id} was saved or cancelled meanwhile.")
-        return
+        return True
     sent = await deliver_owed(context.bot, services)
     await message.reply_text(f"✅ Saved as fact #{fact.id}: members asking this now get your answer. "
                              f"Told {sent} member(s) who asked to be told. /facts lists it.")
+    return True
 
 
-async def _apply_edit(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> None:
+async def _apply_edit(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> bool:
+    """Apply a previewed correction unless `check` refuses it; False only when refused."""
     services = context.services
     if fact.pending_answer is None:
         await message.reply_text(f"Fact #{fact.id} has no correction waiting.")
-        return
+        return True
     problems = await _vet(services, fact, fact.pending_answer)
     if problems:
         await _refuse(message, problems)
-        return
+        return False
     try:
         services.store.apply_edit(fact.id, actor)
     except StoreError:
         await message.reply_text(f"Fact #{fact.id} changed meanwhile; nothing was saved.")
-        return
+        return True
     await message.reply_text(f"✏️ Fact #{fact.id} corrected.")
+    return True
 
 
 async def deliver_owed(bot: Bot, services: Services) -> int:
