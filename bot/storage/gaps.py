@@ -73,9 +73,6 @@ class Gaps(Database):
         """(wording, count) pairs, most asked first, ungrouped."""
         return [(g.question, g.count) for g in self.gap_questions()[:limit]]
 
-    def gap_exists(self, gap_id: int) -> bool:
-        return bool(self._query("SELECT 1 FROM gap_questions WHERE id = ?", (gap_id,)))
-
     def clear_gaps(self, actor_id: int) -> int:
         """/gaps clear: forget every unanswered question and the opt-ins waiting on them."""
         with self._tx() as db:

@@ -36,7 +36,8 @@ def record_tap(query: CallbackQuery, context: BotContext, reply: Reply) -> None:
     asked = getattr(message, "reply_to_message", None)
     rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
     offered = [b.callback_data for row in rows for b in row]
-    if asked is None or not asked.text or asked.text.startswith("/") or query.data not in offered:
+    from_member = asked is not None and asked.from_user is not None and not asked.from_user.is_bot
+    if not from_member or not asked.text or asked.text.startswith("/") or query.data not in offered:
         return
     context.services.store.record_tap(asked.text, reply.fact.id)
     log.info("did-you-mean tap recorded: fact=%s", reply.fact.id)
