@@ -1,4 +1,5 @@
-"""Command line: `ask`, `chat`, `check` and `run`, thin wrappers over the engine and the app.
+"""Command line: `ask`, `chat`, `check`, `run` and `export-local`, thin wrappers over the engine,
+the store and the app.
 
 Library errors become one clear message and exit code 1 here, never a traceback.
 Every command finds its knowledge base the same way: `--knowledge DIR`, then the
@@ -51,7 +52,40 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                        help="directory holding the source texts named in sources.yaml: verify every "
                             "quote against them (without it, quotes are reported as not verified)")
     sub.add_parser("run", parents=[common], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    export = sub.add_parser("export-local", parents=[common],
+                            help="write organisers' facts and approved phrasings as knowledge/ YAML")
+    export.add_argument("--data", metavar="DIR", type=Path, required=True,
+                        help="the bot's DATA_DIR (holding bot.sqlite3)")
+    export.add_argument("out", metavar="OUT", type=Path,
+                        help="a new directory: knowledge/ plus the additions")
     return parser
+
+
+def _export_local(knowledge: Path, data: Path, out: Path, stdout: TextIO, stderr: TextIO) -> int:
+    """`export-local`: the database's additions folded into a copy of the knowledge base."""
+    from bot.answers.export import ExportError, export_local
+    from bot.storage import Store, StoreError
+
+    database = data / "bot.sqlite3"
+    if not database.is_file():
+        stderr.write(f"error: no bot database at {database}\n")
+        return 1
+    try:
+        with Store(database) as store:
+            written = store.live_facts()
+            approved: dict[str, list[str]] = {}
+            for learned in store.approved_phrasings():
+                approved.setdefault(learned.fact_id, []).append(learned.phrasing)
+        notes = export_local(knowledge, out, written, approved)
+    except (ExportError, StoreError) as exc:
+        stderr.write(f"error: {exc}\n")
+        return 1
+    for note in notes:
+        stderr.write(f"note: {note}\n")
+    stdout.write(f"{out}: OK: {len(written)} organiser fact(s), "
+                 f"{sum(map(len, approved.values()))} approved phrasing(s); passes check. "
+                 f"Diff it against {knowledge} and commit.\n")
+    return 0
 
 
 def _ask(engine: Engine, questions: Sequence[str], as_json: bool, stdin: TextIO, out: TextIO) -> int:
@@ -155,6 +189,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
             return run(args.knowledge)  # None: KNOWLEDGE_DIR or the default, as below
         if args.command == "check":
             return _check(knowledge_dir(args.directory or args.knowledge), args.sources, stdout)
+        if args.command == "export-local":
+            return _export_local(knowledge_dir(args.knowledge), args.data, args.out, stdout, stderr)
         # `check` and `run` refuse an inconsistent base; asking skips that slower self-test.
         engine = Engine.load(knowledge_dir(args.knowledge), strict=False)
         if args.command == "ask":

@@ -53,6 +53,7 @@ class Settings:
     rate_limit: bool = True
     flood_messages: int = 8
     flood_seconds: float = 30.0
+    gap_days: int = 30  # unanswered questions are deleted after this many days (at most 30)
 
     @property
     def database(self) -> Path:
@@ -84,4 +85,13 @@ class Settings:
             organiser_ids=_ids(env.get("ORGANISER_IDS", ""), "ORGANISER_IDS"),
             announce_channel_id=_int(env, "ANNOUNCE_CHANNEL_ID"),
             admin_chat_id=_int(env, "ADMIN_CHAT_ID"),
+            gap_days=_gap_days(env),
         )
+
+
+def _gap_days(env: Mapping[str, str]) -> int:
+    """GAP_RETENTION_DAYS: 1 to 30; members' unanswered questions are never kept longer."""
+    days = _int(env, "GAP_RETENTION_DAYS", 30) or 0
+    if not 1 <= days <= 30:
+        raise ConfigError(f"GAP_RETENTION_DAYS must be between 1 and 30, got {days}")
+    return days

@@ -37,3 +37,18 @@ def test_malformed_page_is_refused(data: str | None) -> None:
 def test_fact_ids_too_long_for_a_button_are_refused_when_packing() -> None:
     with pytest.raises(ValueError):
         callbacks.fact("x" * 70)
+
+
+def test_gap_fact_and_learning_buttons_round_trip() -> None:
+    assert callbacks.parse_number(callbacks.tell_me(7), callbacks.TELL_ME) == 7
+    assert callbacks.parse_organiser_fact(callbacks.organiser_fact("save", 3)) == ("save", 3)
+    assert callbacks.parse_learn(callbacks.learn("reject", 12)) == ("reject", 12)
+
+
+@pytest.mark.parametrize("data", ["o:post:1", "o:save:", "o:save:-1", "o:save:1:2", "l:save:1", "o:SAVE:1",
+                                  "a:save:1", None, "o:save:" + "9" * 13])
+def test_forged_fact_and_learning_buttons_are_refused(data: str | None) -> None:
+    with pytest.raises(callbacks.BadCallback):
+        callbacks.parse_organiser_fact(data)
+    with pytest.raises(callbacks.BadCallback):
+        callbacks.parse_learn(data)

@@ -93,3 +93,11 @@ def test_knowledge_dir_argument_wins_over_the_environment(tmp_path: Path) -> Non
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "KNOWLEDGE_DIR": "/elsewhere"}
     s = Settings.from_env(env, knowledge_dir=tmp_path)
     assert s.knowledge_dir == tmp_path
+
+
+def test_gap_retention_defaults_to_30_days_and_never_more() -> None:
+    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).gap_days == 30
+    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "GAP_RETENTION_DAYS": "7"}).gap_days == 7
+    for bad in ("31", "0", "-3", "a week"):
+        with pytest.raises(ConfigError, match="GAP_RETENTION_DAYS"):
+            Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "GAP_RETENTION_DAYS": bad})

@@ -49,5 +49,5 @@ async def test_gaps_lists_what_members_asked_without_names(fake: FakeBotAPI, bot
     for _ in range(2):
         await reply_to(fake, "what colour are the union's biros", user=MEMBER)
     reply = await reply_to(fake, "/gaps")
-    assert "2× what colour are the union's biros" in reply["text"]
+    assert "1. “what colour are the union's biros” · 2×" in reply["text"]
     assert str(MEMBER) not in reply["text"]

@@ -10,6 +10,7 @@ import pytest
 
 from bot.tg.handlers.errors import APOLOGY
 from bot.tg.handlers.gates import FLOOD_NOTICE
+from bot.tg.keyboards import TELL_ME
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import MEMBER, RunningBot
 from tests.support.messages import buttons, telegram_text
@@ -116,6 +117,7 @@ async def test_decline_is_honest_and_recorded_without_identity(fake: FakeBotAPI,
     reply = await ask(fake, question)
     assert reply["text"] == bot.engine.kb.texts.decline
     assert "/topics" in reply["text"]
+    assert [label for label, _ in buttons(reply)] == [TELL_ME]  # opt-in, not automatic
     assert bot.services.store.top_gaps() == [(question.lower(), 1)]
     db = sqlite3.connect(bot.services.settings.database)
     dump = "\n".join(db.iterdump())

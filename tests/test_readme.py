@@ -25,7 +25,9 @@ def _section(title: str) -> str:
 
 
 def _exists(cited: str) -> bool:
-    """A path in the repository, or a file inside knowledge/ named on its own."""
+    """A path in the repository, or a file inside knowledge/ named on its own (OUT/: written by export)."""
+    if cited.startswith("OUT/"):
+        return True
     cited = cited.replace(f"bot/{PACKAGED_NAME}", "knowledge", 1)  # the wheel's name for it
     return any(any(base.glob(cited)) or (base / cited).exists() for base in (ROOT, ROOT / "knowledge"))
 

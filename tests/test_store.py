@@ -89,7 +89,7 @@ def test_file_db_reopens_idempotently_and_keeps_data(tmp_path: Path, clock: Cloc
             assert s.is_subscribed(1001)
             assert s.top_gaps() == [("is there strike pay?", 1)]
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
 
@@ -540,10 +540,11 @@ def test_gaps_count_and_rank(store: Store) -> None:
 def test_gaps_store_no_identities(store: Store, clock: Clock) -> None:
     clock.now = datetime(2013, 11, 5, 23, 59, 58, tzinfo=UTC)
     store.record_gap("Strike pay?")
-    columns = [row[1] for row in store._db.execute("PRAGMA table_info(gaps)")]
-    assert columns == ["question", "count", "last_day"]
-    assert not any(word in c for c in columns for word in ("user", "chat", "id", "at", "time"))
-    assert store._db.execute("SELECT * FROM gaps").fetchall() == [("strike pay?", 1, "2013-11-05")]
+    columns = [row[1] for row in store._db.execute("PRAGMA table_info(gap_questions)")]
+    assert columns == ["id", "question", "count", "last_day"]  # id: the row's own number
+    assert not any(word in c for c in columns for word in ("user", "chat", "_id", "at", "time"))
+    assert store._db.execute("SELECT question, count, last_day FROM gap_questions").fetchall() == [
+        ("strike pay?", 1, "2013-11-05")]
     assert store.audit() == []  # recording a gap leaves no trail elsewhere either
 
 

@@ -19,6 +19,7 @@ from bot.answers.knowledge import (
     load_knowledge,
 )
 from bot.answers.matcher import Match, Matcher
+from bot.answers.organiser import is_organiser_fact
 from bot.answers.render import Reply, fact_reply, render
 
 TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
@@ -53,13 +54,28 @@ class Engine:
 
     def ask(self, question: str) -> Reply:
         """The reply a member sees for one question; the newest news on its topic leads."""
-        match = self.match(question)
+        match = self.organisers_first(question, self.match(question))
         if match.kind == "clarify" and len({self._topic(f) for f in match.suggestions}) == 1:
             # "Did you mean" between an announcement and the report it updates: show both.
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
             return self._fact_reply(match.fact, question, match.score)
         return render(self.kb, match)
+
+    def organisers_first(self, question: str, match: Match) -> Match:
+        """Once organisers have answered a question, it is answered: their fact beats a decline.
+
+        Organisers' facts are ordinary facts, so the matcher usually picks them itself. But a
+        decline can win for other reasons (words no fact knew; with engine-v2, a decline
+        example in knowledge/declines.yaml covering "strike pay"). If the best-ranked fact for
+        the question is an organiser's and scores at the answer bar, it is the answer.
+        """
+        if match.kind != "decline":
+            return match
+        ranked = self.matcher.rank(question[:MAX_QUESTION], 1)
+        if ranked and is_organiser_fact(ranked[0][0]) and ranked[0][1] >= self.matcher.t.answer:
+            return replace(match, kind="answer", fact=ranked[0][0], score=round(ranked[0][1], 4))
+        return match
 
     def _topic(self, fact: Fact) -> str:
         return self.topic_of.get(fact.id, fact.id)

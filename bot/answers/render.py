@@ -8,6 +8,7 @@ the text `python -m bot ask` prints.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -15,10 +16,11 @@ from typing import Literal
 from bot.answers.knowledge import Fact, KnowledgeBase, Source
 from bot.answers.matcher import Match
 
-Style = Literal["", "b", "i"]
+Style = Literal["", "b", "i", "html"]  # "html": already Telegram HTML (organisers' own)
 Segment = tuple[str, Style]
 
 TELEGRAM_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ def _join(segments: Iterable[Segment]) -> tuple[str, str]:
     """Plain text and Telegram HTML for the same segments."""
     plain, marked = [], []
     for text, style in segments:
+        if style == "html":
+            plain.append(html.unescape(_TAG.sub("", text)))
+            marked.append(text)
+            continue
         plain.append(text)
         escaped = html.escape(text, quote=False)
         marked.append(f"<{style}>{escaped}</{style}>" if style and text.strip() else escaped)
@@ -61,6 +67,9 @@ def _join(segments: Iterable[Segment]) -> tuple[str, str]:
 def source_line(source: Source, later: bool = False, newest: bool = False, when: str | None = None) -> str:
     """'The Independent, "Probation officers vote for strike", 18 Oct 2013'."""
     when = when or source.date_label
+    if not source.title:  # the union's organisers: "Napo organisers, 5 Nov 2013"
+        suffix = (", newest" if newest else ", later report") if later else ""
+        return f"{source.outlet}, {when}{suffix}"
     if later:
         when += ", newest" if newest else ", later report"
     return f"{source.outlet}, “{source.title}” ({when})"
@@ -89,7 +98,7 @@ def fact_reply(kb: KnowledgeBase, fact: Fact, question: str = "", score: float =
         when = news.date.strftime("%-d %b %Y") if news.date else "undated"
         segments += [("Latest", "b"), (f" ({when}): {news.answer}\n\n", ""), ("Earlier report: ", "b")]
         break  # the newest one is enough on a phone screen; /topics has the rest
-    segments.append((fact.answer, ""))
+    segments.append((fact.answer_html, "html") if fact.answer_html else (fact.answer, ""))
     src_segments, sources = _source_segments(kb, [*newer[:1], fact])
     text, marked = _join(segments + src_segments)
     related = tuple(kb.facts[r] for r in fact.related if r in kb.facts)

@@ -10,9 +10,11 @@ UK GDPR): subscribers are bare chat ids, the audit log never records member chat
 and the gap report stores no identities at all.
 """
 
-from bot.storage.bookkeeping import GAP_MAX_LEN, Bookkeeping, normalise_question
+from bot.storage.bookkeeping import Bookkeeping
 from bot.storage.db import SCHEMA_VERSION
 from bot.storage.delivery import Subscriptions
+from bot.storage.gaps import GAP_MAX_LEN, GapQuestion, Gaps, normalise_question
+from bot.storage.learned import Learned, LearnedPhrasing, OrganiserFact
 from bot.storage.outbox import Outbox
 from bot.storage.records import STATES, Announcement, AuditEntry, InvalidTransition, NotFound, StoreError
 
@@ -22,18 +24,22 @@ __all__ = [
     "STATES",
     "Announcement",
     "AuditEntry",
+    "GapQuestion",
     "InvalidTransition",
+    "LearnedPhrasing",
     "NotFound",
+    "OrganiserFact",
     "Store",
     "StoreError",
     "normalise_question",
 ]
 
 
-class Store(Outbox, Subscriptions, Bookkeeping):
+class Store(Outbox, Subscriptions, Bookkeeping, Gaps, Learned):
     """One SQLite file; safe to share between the bot's handlers and its job queue.
 
     The connection, schema and transactions are in `store_db.Database`; each base class
     adds one concern's queries: the announcement outbox and audit log, subscribers and
-    DM delivery, and per-message bookkeeping (gap report, handled updates).
+    DM delivery, per-message bookkeeping (handled updates), the gap report with its
+    "Tell me" opt-ins, and what organisers teach the bot (their facts, learned phrasings).
     """

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from bot.storage.records import STATES, StoreError, utc_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: gaps get ids, opt-ins, organiser facts, learned phrasings
 
 _STATE_CHECK = ", ".join(f"'{s}'" for s in STATES)
 
@@ -47,10 +47,41 @@ CREATE INDEX IF NOT EXISTS deliveries_chat ON deliveries (chat_id);
 CREATE TABLE IF NOT EXISTS progress (
     name TEXT PRIMARY KEY, value INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS gaps (
-    question TEXT PRIMARY KEY, count INTEGER NOT NULL, last_day TEXT NOT NULL
-) WITHOUT ROWID
+-- Unanswered questions: text, count and day only. No user or chat id, ever.
+CREATE TABLE IF NOT EXISTS gap_questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, question TEXT NOT NULL UNIQUE,
+    count INTEGER NOT NULL, last_day TEXT NOT NULL
+);
+-- "Tell me" opt-ins: a chat id and the gap, nothing else. fact_id is set once answered,
+-- meaning the DM is owed, and the row is deleted when sent.
+CREATE TABLE IF NOT EXISTS gap_watchers (
+    chat_id INTEGER NOT NULL, gap_id INTEGER NOT NULL, day TEXT NOT NULL, fact_id INTEGER,
+    PRIMARY KEY (chat_id, gap_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS gap_watchers_fact ON gap_watchers (fact_id);
+-- Facts written by organisers from Telegram (answers are Telegram HTML), no member ids.
+CREATE TABLE IF NOT EXISTS organiser_facts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    state TEXT NOT NULL CHECK (state IN ('draft', 'live', 'retired', 'cancelled')),
+    answer TEXT NOT NULL, pending_answer TEXT, phrasings TEXT NOT NULL, gap_ids TEXT NOT NULL,
+    created_at TEXT NOT NULL, saved_at TEXT
+);
+-- Phrasings learned from "Did you mean" taps: question text and fact id, no member ids.
+CREATE TABLE IF NOT EXISTS learned_phrasings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, fact_id TEXT NOT NULL, phrasing TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('candidate', 'approved')),
+    count INTEGER NOT NULL, last_day TEXT NOT NULL, UNIQUE (fact_id, phrasing)
+)
 """
+
+# Steps from older schemas, run after the CREATEs above: version -> statements.
+_STEPS = {
+    1: [  # v1 -> v2: the gap report's rows keep their text, count and day, and gain an id
+        "INSERT OR IGNORE INTO gap_questions (question, count, last_day) "
+        "SELECT question, count, last_day FROM gaps ORDER BY count DESC",
+        "DROP TABLE gaps",
+    ],
+}
 
 
 class Database:
@@ -86,6 +117,9 @@ class Database:
                 raise StoreError(f"database schema v{version} is newer than this code")
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(statement)
+            for step in range(max(version, 1), SCHEMA_VERSION) if version else ():
+                for statement in _STEPS[step]:
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:

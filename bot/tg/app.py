@@ -36,9 +36,12 @@ from bot.tg.handlers import (
     announcement_buttons,
     corrections,
     errors,
+    gaps,
     gates,
+    learning,
     listings,
     members,
+    organiser_facts,
     scheduling,
     subscriptions,
 )
@@ -112,14 +115,24 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("edit", corrections.edit))
     app.add_handler(CommandHandler("delete", corrections.delete))
     app.add_handler(CommandHandler("reload", corrections.reload))
+    # Closing the gaps: grouped gaps, answering one, organisers' facts, learning from taps.
+    app.add_handler(CommandHandler("gaps", gaps.gaps))
+    app.add_handler(CommandHandler("answer", gaps.answer))
+    app.add_handler(CommandHandler("facts", organiser_facts.facts))
+    app.add_handler(CommandHandler("editfact", organiser_facts.editfact))
+    app.add_handler(CommandHandler("retire", organiser_facts.retire))
+    app.add_handler(CommandHandler("learn", learning.learn))
 
-    # Buttons, by callback prefix: members' facts, topic pages and examples, then
-    # organisers' announcement buttons.
+    # Buttons, by callback prefix: members' facts, topic pages, examples and "Tell me", then
+    # organisers' announcement, fact and learning buttons.
     for prefix, on_press in {
         callbacks.FACT: members.fact_button,
         callbacks.TOPICS: members.topics_button,
         callbacks.EXAMPLE: members.example_button,
         callbacks.ANNOUNCE: announcement_buttons.button,
+        callbacks.TELL_ME: gaps.tell_me,
+        callbacks.ORGANISER_FACT: organiser_facts.button,
+        callbacks.LEARN: learning.button,
     }.items():
         app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.pattern(prefix)))
 
@@ -134,6 +147,12 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & ~filters.TEXT & (fresh | edited), members.odd_input))
     # Groups: only mentions of the bot and replies to it; chatter is ignored.
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND & fresh, members.group_text))
+
+    # Jobs (they run once post_init has built the services): DMs owed when the bot last
+    # stopped, and deleting gaps, opt-ins and candidates past their time.
+    if app.job_queue is not None:
+        app.job_queue.run_once(organiser_facts.resume_owed, when=0, name="resume-owed-answers")
+        app.job_queue.run_repeating(gaps.purge, interval=gaps.PURGE_SECONDS, first=1, name="purge-gaps")
 
     # Last: the error handler.
     app.add_error_handler(errors.on_error)

@@ -8,6 +8,9 @@ handlers turn into a polite answer instead of an exception.
 - `t:<page>` turns a page of /topics
 - `x:<n>` asks the /start example question n
 - `a:<action>:<announcement id>` is an organiser's button on an announcement
+- `n:<gap id>` is a member's "Tell me when there's an answer" on a decline
+- `o:<action>:<organiser fact number>` is an organiser's Save/Cancel on a fact preview
+- `l:<action>:<candidate id>` is an organiser's Approve/Reject on a learned phrasing
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from __future__ import annotations
 import re
 
 FACT, TOPICS, EXAMPLE, ANNOUNCE = "f:", "t:", "x:", "a:"
+TELL_ME, ORGANISER_FACT, LEARN = "n:", "o:", "l:"
+FACT_ACTIONS = frozenset({"save", "cancel", "edit", "keep"})
+LEARN_ACTIONS = frozenset({"approve", "reject"})
 MAX_BYTES = 64  # Telegram's limit on callback data
 MAX_NUMBER = 10**12  # far above any real id or page, far below SQLite's 64-bit limit
 _NUMBER = re.compile(r"[0-9]{1,12}")
@@ -49,6 +55,20 @@ def announce(action: str, ann_id: int) -> str:
     return f"{ANNOUNCE}{action}:{ann_id}"
 
 
+def tell_me(gap_id: int) -> str:
+    return f"{TELL_ME}{gap_id}"
+
+
+def organiser_fact(action: str, number: int) -> str:
+    assert action in FACT_ACTIONS, action
+    return f"{ORGANISER_FACT}{action}:{number}"
+
+
+def learn(action: str, candidate_id: int) -> str:
+    assert action in LEARN_ACTIONS, action
+    return f"{LEARN}{action}:{candidate_id}"
+
+
 def parse_fact(data: str | None) -> str:
     """The fact id of an `f:` button."""
     fact_id = _payload(data, FACT)
@@ -64,8 +84,23 @@ def parse_number(data: str | None, prefix: str) -> int:
 
 def parse_announce(data: str | None) -> tuple[str, int]:
     """(action, announcement id) of an `a:` button."""
-    action, _, raw_id = _payload(data, ANNOUNCE).partition(":")
-    if not _ACTION.fullmatch(action):
+    return _action_and_number(data, ANNOUNCE)
+
+
+def parse_organiser_fact(data: str | None) -> tuple[str, int]:
+    """(action, fact number) of an `o:` button; only actions our buttons carry."""
+    return _action_and_number(data, ORGANISER_FACT, FACT_ACTIONS)
+
+
+def parse_learn(data: str | None) -> tuple[str, int]:
+    """(action, candidate id) of an `l:` button; only actions our buttons carry."""
+    return _action_and_number(data, LEARN, LEARN_ACTIONS)
+
+
+def _action_and_number(data: str | None, prefix: str,
+                       allowed: frozenset[str] | None = None) -> tuple[str, int]:
+    action, _, raw_id = _payload(data, prefix).partition(":")
+    if not _ACTION.fullmatch(action) or (allowed is not None and action not in allowed):
         raise BadCallback("malformed action")
     return action, _number(raw_id)
 

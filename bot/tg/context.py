@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.answers.announcements import announcement_facts
 from bot.answers.engine import Engine
 from bot.answers.knowledge import KnowledgeErrors
+from bot.answers.organiser import overlay
 from bot.config import Settings
 from bot.storage import Store
 from bot.tg.flood import FloodControl
@@ -39,7 +40,9 @@ class Services:
     group_flood: FloodControl = field(init=False)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     _engine: Engine = field(init=False)
-    _generation: int = field(init=False, default=-1)
+    _generation: tuple[int, int] = field(init=False, default=(-1, -1))
+    # What the last rebuild had to settle between knowledge/ and organisers' additions.
+    conflicts: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.flood = FloodControl(self.settings.flood_messages, self.settings.flood_seconds)
@@ -49,19 +52,38 @@ class Services:
 
     @property
     def engine(self) -> Engine:
-        """The base knowledge plus posted announcements, rebuilt only when those changed.
+        """The base knowledge plus posted announcements and what organisers added (their
+        facts, approved phrasings), rebuilt only when one of those changed.
 
-        The store counts changes to posted announcements, so no caller has to remember to
-        refresh after posting, editing or deleting one.
+        The store counts changes to each, so no caller has to remember to refresh after
+        posting, editing or deleting an announcement, or saving or retiring a fact.
         """
-        if self._generation != self.store.posted_generation:
-            self._generation = self.store.posted_generation
-            self._engine = self._with_announcements()
+        generation = (self.store.posted_generation, self.store.learned_generation)
+        if self._generation != generation:
+            self._generation = generation
+            self._engine = self._build()
         return self._engine
 
-    def _with_announcements(self) -> Engine:
+    def _build(self) -> Engine:
         sources, facts = announcement_facts(self.store.posted_for_knowledge(), self.base.kb.texts.union)
-        return Engine(self.base.kb.with_facts(sources, facts)) if facts else self.base
+        written = self.store.live_facts()
+        approved: dict[str, list[str]] = {}
+        for learned in self.store.approved_phrasings():
+            approved.setdefault(learned.fact_id, []).append(learned.phrasing)
+        if not (facts or written or approved):
+            self.conflicts = []
+            return self.base
+        kb, self.conflicts = overlay(self.base.kb.with_facts(sources, facts), written, approved)
+        if self.conflicts:
+            log.warning("organisers' additions conflict with knowledge/: %d", len(self.conflicts))
+        return Engine(kb)
+
+    def organiser_conflicts(self) -> list[str]:
+        """After a reload: what knowledge/ now disputes with organisers' facts. The organisers'
+        facts are kept; this lists shared phrasings and phrasings `check` would route wrongly."""
+        engine = self.engine
+        involved = [e.reason for e in engine.consistency_problems() if "'organiser-" in e.reason]
+        return [*self.conflicts, *involved]
 
     def reload(self) -> list[str]:
         """Reload knowledge from disk; on any problem keep the running one and say why."""
@@ -71,7 +93,7 @@ class Services:
             log.warning("knowledge reload refused: %d problem(s)", len(exc.errors))
             return [str(e) for e in exc.errors]
         self.base = fresh
-        self._generation = -1  # rebuild with announcements on next use
+        self._generation = (-1, -1)  # rebuild with announcements and organisers' facts on next use
         log.info("knowledge reloaded: %d facts", len(fresh.kb.facts))
         return []
 

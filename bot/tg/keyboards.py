@@ -1,4 +1,4 @@
-"""Inline keyboards: members' fact buttons from engine replies, organisers' announcement buttons.
+"""Inline keyboards: members' fact and "Tell me" buttons, organisers' announcement, fact and learning buttons.
 
 Callback data always comes from `callbacks`, which owns every prefix.
 """
@@ -52,4 +52,28 @@ def announcement(ann_id: int, *actions: tuple[str, str]) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(label, callback_data=callbacks.announce(action, ann_id))
         for label, action in actions
+    ]])
+
+
+TELL_ME = "🔔 Tell me when there's an answer"
+
+
+def tell_me(gap_id: int) -> InlineKeyboardMarkup:
+    """The opt-in under a decline: one chat id and one gap, deleted once told."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(TELL_ME, callback_data=callbacks.tell_me(gap_id))]])
+
+
+def fact_preview(number: int, save: str = "save", cancel: str = "cancel") -> InlineKeyboardMarkup:
+    """Save and Cancel under an organiser's fact preview (or its correction)."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("✅ Save", callback_data=callbacks.organiser_fact(save, number)),
+        InlineKeyboardButton("Cancel", callback_data=callbacks.organiser_fact(cancel, number)),
+    ]])
+
+
+def learn(candidate_id: int) -> InlineKeyboardMarkup:
+    """Approve and Reject under one candidate phrasing."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("👍 Approve", callback_data=callbacks.learn("approve", candidate_id)),
+        InlineKeyboardButton("👎 Reject", callback_data=callbacks.learn("reject", candidate_id)),
     ]])

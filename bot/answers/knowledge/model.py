@@ -86,6 +86,8 @@ class Fact:
     line: int = 0
     # Announcements are dated news; they outrank older reports on the same topic.
     date: dt.datetime | None = None
+    # Organisers' facts keep their Telegram formatting; `answer` is then its plain text.
+    answer_html: str = ""
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -144,3 +146,12 @@ class KnowledgeBase:
         facts = dict(self.facts)
         facts.update((f.id, f) for f in extra_facts)
         return replace(self, sources=sources, facts=facts)
+
+    def with_phrasings(self, extra: dict[str, Iterable[str]]) -> KnowledgeBase:
+        """A copy where facts gain phrasings (approved from members' taps); unknown ids are skipped."""
+        facts = dict(self.facts)
+        for fact_id, phrasings in extra.items():
+            if fact_id in facts:
+                fact = facts[fact_id]
+                facts[fact_id] = replace(fact, phrasings=tuple(dict.fromkeys((*fact.phrasings, *phrasings))))
+        return replace(self, facts=facts)

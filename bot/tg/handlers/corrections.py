@@ -6,6 +6,7 @@ answers pick up an edited or deleted post by themselves (see `Services.engine`).
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from telegram import Update
@@ -66,5 +67,10 @@ async def reload(update: Update, context: BotContext) -> None:
         shown = "\n".join(html.escape(p) for p in problems[:10])
         await update.effective_message.reply_text(f"Reload refused; still using the old knowledge.\n{shown}")
     else:
+        conflicts = await asyncio.to_thread(context.services.organiser_conflicts)
         facts = len(context.services.engine.kb.facts)
-        await update.effective_message.reply_text(f"Knowledge reloaded: {facts} facts.")
+        text = f"Knowledge reloaded: {facts} facts."
+        if conflicts:  # organisers' facts are kept; the organiser who reloaded is told why
+            shown = "\n".join(f"• {html.escape(c)}" for c in conflicts[:10])
+            text += f"\n⚠️ Conflicts with organisers' facts (the organisers' facts are kept):\n{shown}"
+        await update.effective_message.reply_text(text)

@@ -1,4 +1,4 @@
-"""Organisers' read-only lists: /announcements, /scheduled, /audit, /gaps.
+"""Organisers' read-only lists: /announcements, /scheduled, /audit (/gaps groups, so it is in `gaps`).
 
 Each is a row in one table (what to fetch, how to show a line, a title, what to say when
 empty), served by one handler, so the lists cannot drift apart.
@@ -57,11 +57,5 @@ LISTINGS: dict[str, Listing] = {
         lambda e: (f"{format_london(e.at)} · {e.action} · #{e.announcement_id or '-'} · "
                    f"{'bot' if e.actor_id is None else e.actor_id}"),
         "The audit log is empty.",
-    ),
-    "gaps": Listing(
-        "Unanswered questions (no names kept)",
-        lambda store: store.top_gaps(15),
-        lambda gap: f"{gap[1]}× {html.escape(gap[0])}",
-        "No unanswered questions recorded yet.",
     ),
 }

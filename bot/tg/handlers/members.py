@@ -10,6 +10,7 @@ import html
 import logging
 
 from telegram import (
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
     Message,
@@ -21,14 +22,15 @@ from telegram.constants import ChatType
 from bot.answers.render import Reply, sources_list
 from bot.tg import callbacks, keyboards
 from bot.tg.context import BotContext
+from bot.tg.handlers import learning
 
 log = logging.getLogger(__name__)
 
 INLINE_RESULTS = 5
 
 
-def help_text(name: str, union: str) -> str:
-    """The /help text: what to ask, what the bot won't do, and every command."""
+def help_text(name: str, union: str, gap_days: int = 30) -> str:
+    """The /help text: what to ask, what the bot won't do, every command, and what is kept."""
     return (
         f"<b>{html.escape(name)}</b>\n"
         f"Type a question in your own words, e.g. <i>when is the strike?</i> or "
@@ -39,23 +41,37 @@ def help_text(name: str, union: str) -> str:
         "/sources – where my answers come from\n"
         "/subscribe – get announcements by private message (/unsubscribe to stop)\n"
         "/help – this message\n\n"
-        "In a group, use /ask QUESTION or mention me."
+        "In a group, use /ask QUESTION or mention me.\n\n"
+        "<b>What I keep</b>\n"
+        f"• Questions I couldn't answer are kept, without names or ids, for up to {gap_days} days "
+        "so organisers can answer them.\n"
+        "• If you tap “Tell me when there's an answer”, I keep this chat's id and that question "
+        "only, until I tell you, for 30 days at most, or until you send /unsubscribe.\n"
+        "• When you tap a “Did you mean” suggestion, I keep your question's text (no name or id) "
+        "with the topic you chose, for 30 days, to learn how members ask.\n"
+        "• /subscribe keeps this chat's id until you /unsubscribe."
     )
 
 
-async def reply_with(message: Message, reply: Reply) -> None:
-    """Send an engine reply with its buttons."""
-    await message.reply_text(reply.html, reply_markup=keyboards.for_reply(reply))
+async def reply_with(message: Message, reply: Reply, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send an engine reply with its buttons. "Did you mean" quotes the question, so a tap
+    can be learned from (see `learning.record_tap`) without the bot storing anything first."""
+    await message.reply_text(reply.html, reply_markup=markup or keyboards.for_reply(reply),
+                             do_quote=reply.kind == "clarify" and message.chat.type == ChatType.PRIVATE)
 
 
 async def answer_question(message: Message, context: BotContext, question: str) -> None:
-    """Ask the engine and reply; a decline is recorded for the gap report, without identity."""
+    """Ask the engine and reply; a decline is recorded for the gap report, without identity,
+    and in a private chat offers "Tell me when there's an answer"."""
     services = context.services
     reply = services.engine.ask(question)
+    markup = None
     if reply.kind == "decline":
-        services.store.record_gap(question)
+        gap_id = services.store.record_gap(question)
+        if gap_id is not None and message.chat.type == ChatType.PRIVATE:
+            markup = keyboards.tell_me(gap_id)
     log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
-    await reply_with(message, reply)
+    await reply_with(message, reply, markup)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -68,7 +84,8 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """Explain how to use the bot."""
     texts = context.services.engine.kb.texts
-    await update.effective_message.reply_text(help_text(texts.name, texts.union))
+    days = context.services.settings.gap_days
+    await update.effective_message.reply_text(help_text(texts.name, texts.union, days))
 
 
 async def topics(update: Update, context: BotContext) -> None:
@@ -167,6 +184,7 @@ async def fact_button(update: Update, context: BotContext) -> None:
     if reply is None:
         await query.message.reply_text("That topic is no longer available. Try /topics.")
         return
+    learning.record_tap(query, context, reply)
     await reply_with(query.message, reply)
 
 

@@ -1,6 +1,7 @@
 """Members' /subscribe and /unsubscribe: the union's announcements by private message.
 
-Only the chat id is kept, and /unsubscribe deletes it with its delivery history.
+Only the chat id is kept, and /unsubscribe deletes it with its delivery history and any
+"Tell me" opt-ins.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe: stop, and delete everything kept about this chat."""
-    removed = context.services.store.unsubscribe(update.effective_chat.id)
+    store, chat_id = context.services.store, update.effective_chat.id
+    removed = store.unsubscribe(chat_id)
+    opt_ins = store.forget_chat(chat_id)  # "Tell me" opt-ins go too
     await update.effective_message.reply_text(
         "Done: you're unsubscribed and your record is deleted." if removed
+        else "Done: your “Tell me” requests are deleted." if opt_ins
         else "You weren't subscribed, so there's nothing to delete."
     )

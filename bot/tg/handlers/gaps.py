@@ -1,0 +1,132 @@
+"""Closing the gaps: /gaps groups what members asked that the bot could not answer, /answer
+turns a gap into an organiser's fact, and members' "Tell me" opt-ins wait for that answer.
+
+Gaps are grouped with the engine's own normalisation and similarity (`GapGrouper`), so the
+same question in other words is one gap, and numbered most asked first; /answer N refers
+to that numbering. Gap texts hold no identities and are deleted after GAP_RETENTION_DAYS
+(30 at most); /gaps clear deletes them now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.answers.grouping import Gap, GapGrouper
+from bot.tg import callbacks
+from bot.tg.access import organiser_only
+from bot.tg.commands import args_html
+from bot.tg.context import BotContext, Services
+from bot.tg.handlers.organiser_facts import show_preview, too_long
+
+log = logging.getLogger(__name__)
+
+SHOWN = 15  # gaps listed by /gaps
+WORDINGS = 12  # wordings of one gap that become the new fact's phrasings
+PURGE_SECONDS = 6 * 3600
+MAX_GROUPED = 300  # most asked wordings grouped per /gaps: grouping is pairwise, ~0.4 s here
+
+TOLD_KEPT = ("🔔 OK: I'll message you here when an organiser answers this. I've kept only this "
+             "chat's id and this question, and delete them once I've told you, after 30 days, "
+             "or when you send /unsubscribe.")
+
+
+async def current_gaps(services: Services) -> list[Gap]:
+    """Expired gaps purged, the rest grouped as /gaps shows them (most asked first).
+
+    Grouping runs off the event loop so members' questions are not held up meanwhile.
+    """
+    services.store.purge_expired(services.settings.gap_days)
+    engine, asked = services.engine, services.store.gap_questions()[:MAX_GROUPED]
+    return await asyncio.to_thread(lambda: GapGrouper(engine.kb, engine.matcher.norm).group(asked))
+
+
+def _line(number: int, gap: Gap) -> str:
+    others = len(gap.wordings) - 1
+    variants = f", +{others} other wording{'s' if others > 1 else ''}" if others else ""
+    return (f"{number}. “{html.escape(gap.representative)}” · {gap.count}× · "
+            f"last asked {gap.last_day:%-d %b}{variants}")
+
+
+async def gaps(update: Update, context: BotContext) -> None:
+    """/gaps: similar unanswered questions grouped, numbered, most asked first; /gaps clear."""
+    if not await organiser_only(update, context):
+        return
+    services, message = context.services, update.effective_message
+    arg = " ".join(context.args or []).strip().lower()
+    if arg == "clear":
+        n = services.store.clear_gaps(update.effective_user.id)
+        await message.reply_text(f"Cleared: {n} unanswered question(s) deleted.")
+        return
+    if arg:
+        await message.reply_text("Usage: <code>/gaps</code> to list, "
+                                 "<code>/gaps clear</code> to delete them all.")
+        return
+    found = await current_gaps(services)
+    if not found:
+        await message.reply_text("No unanswered questions recorded yet.")
+        return
+    days = services.settings.gap_days
+    lines = "\n".join(_line(i, g) for i, g in enumerate(found[:SHOWN], 1))
+    await message.reply_text(
+        f"<b>Unanswered questions</b> (kept {days} days, without names or ids)\n{lines}\n\n"
+        "<code>/answer N TEXT</code> answers gap N; <code>/gaps clear</code> deletes them all.")
+
+
+async def answer(update: Update, context: BotContext) -> None:
+    """/answer N TEXT: preview gap N as a new fact, with Save and Cancel."""
+    if not await organiser_only(update, context):
+        return
+    services, message = context.services, update.effective_message
+    head, _, text = args_html(message).partition(" ")
+    text = text.strip()
+    if not head.isdigit() or len(head) > 6 or not text:
+        await message.reply_text("Usage: <code>/answer N TEXT</code>, where N is a number from /gaps.")
+        return
+    found = await current_gaps(services)
+    number = int(head)
+    if not 1 <= number <= len(found):
+        await message.reply_text(f"There is no gap {number}: /gaps lists {len(found)}.")
+        return
+    refusal = too_long(text)
+    if refusal:
+        await message.reply_text(refusal)
+        return
+    gap = found[number - 1]
+    draft = services.store.draft_fact(text, list(gap.wordings[:WORDINGS]), list(gap.ids),
+                                      update.effective_user.id)
+    await show_preview(message, services, draft, text)
+
+
+async def tell_me(update: Update, context: BotContext) -> None:
+    """A member's "Tell me when there's an answer": keep this chat's id and the gap, say so."""
+    query = update.callback_query
+    chat = query.message.chat if query.message else None
+    try:
+        gap_id = callbacks.parse_number(query.data, callbacks.TELL_ME)
+    except callbacks.BadCallback:
+        gap_id = None
+    if gap_id is None or chat is None or chat.type != ChatType.PRIVATE:
+        await query.answer("That button isn't valid any more.")
+        return
+    added = context.services.store.watch_gap(gap_id, chat.id)
+    if added is None:
+        await query.answer("That question has been answered or cleared since: try asking it again.",
+                           show_alert=True)
+        return
+    await query.answer("Done" if added else "You're already on the list for this one.")
+    if added:
+        await query.message.reply_text(TOLD_KEPT)
+    log.info("gap opt-in %s", "added" if added else "repeated")
+
+
+async def purge(context: BotContext) -> None:
+    """Repeating job: delete gaps, opt-ins and candidates past their time even if nobody looks."""
+    services = context.services
+    n = services.store.purge_expired(services.settings.gap_days)
+    if n:
+        log.info("expired gap records deleted: %d", n)

@@ -1,0 +1,225 @@
+"""The whole gap-closing loop over real HTTP: members ask, opt in, an organiser answers from
+Telegram, the opted-in member is told, others get the answer, it survives a restart, and
+/retire takes it away. Members cannot answer, learn or forge a Save."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.answers.engine import Engine
+from bot.tg.access import REFUSAL
+from bot.tg.handlers.gaps import TOLD_KEPT
+from bot.tg.handlers.organiser_facts import TOLD
+from tests.support.dialogue import press, say, with_bold
+from tests.support.fakebotapi import FakeBotAPI
+from tests.support.harness import MEMBER, RunningBot
+from tests.support.knowledge import ROOT
+from tests.support.messages import buttons
+
+OTHER, THIRD = 1002, 1003
+ANSWER = "No: Napo has no strike pay for this one-day strike; the hardship fund can help."
+
+
+def tell_me_button(message: dict) -> str:
+    [(label, data)] = buttons(message)
+    assert "Tell me" in label
+    return data
+
+
+async def test_members_gap_is_answered_from_telegram_and_the_opted_in_member_is_told(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    decline = bot.engine.kb.texts.decline
+    # 1. Two members ask similar questions nobody has answered; both get an honest decline.
+    [first] = await say(fake, "do we get strike pay", user=MEMBER)
+    [second] = await say(fake, "strike pay?", user=OTHER)
+    assert first["text"] == second["text"] == decline
+    # 2. One of them asks to be told, and is told what is kept.
+    [kept], answered = await press(fake, first, tell_me_button(first), user=MEMBER)
+    assert kept["text"] == TOLD_KEPT and "30 days" in kept["text"]
+
+    # Members cannot answer, learn, or see the gaps.
+    for command in ("/answer 1 Yes, lots", "/learn", "/gaps", "/facts", "/retire 1"):
+        [refused] = await say(fake, command, user=OTHER)
+        assert refused["text"] == REFUSAL
+
+    # 3. The organiser sees one gap, asked twice.
+    [report] = await say(fake, "/gaps")
+    assert "1. “do we get strike pay” · 2×" in report["text"], report["text"]
+    assert "2." not in report["text"].split("\n", 2)[-1].split("/answer")[0]
+    assert str(MEMBER) not in report["text"] and str(OTHER) not in report["text"]
+
+    # 4. /answer 1 previews exactly what members will see, sourced to the organisers.
+    command = f"/answer 1 {ANSWER}"
+    header, card, wordings = await say(fake, command, n=3, **with_bold(command, "No"))
+    today = datetime.now(UTC).strftime("%-d %b %Y")
+    assert header["text"].startswith("Preview of fact #")
+    assert card["text"].startswith("No: Napo has no strike pay")
+    assert any(e["type"] == "bold" for e in card.get("entities", []))  # formatting kept
+    assert f"Napo organisers, {today}" in card["text"]
+    assert "do we get strike pay" in wordings["text"] and "strike pay?" in wordings["text"]
+    labels = dict(buttons(wordings))
+    save = next(data for label, data in labels.items() if "Save" in label)
+
+    # A forged Save from a member does nothing.
+    _, refusal = await press(fake, wordings, save, user=OTHER, n=0, check=False)
+    assert refusal.get("text") == REFUSAL
+    assert bot.services.store.live_facts() == []
+
+    # Save: the organiser is told, the opted-in member gets a DM, the other member nothing.
+    before_other = len(fake.messages_to(OTHER))
+    [saved], _ = await press(fake, wordings, save)
+    assert saved["text"].startswith("✅ Saved as fact #") and "Told 1 member" in saved["text"]
+    dm = fake.messages_to(MEMBER)[-1]
+    assert dm["text"].startswith(TOLD.strip()) and "no strike pay" in dm["text"]
+    assert len(fake.messages_to(OTHER)) == before_other
+    assert bot.services.store.owed_answers() == []  # the opt-in is deleted once told
+
+    # The gap has left /gaps.
+    [report] = await say(fake, "/gaps")
+    assert report["text"] == "No unanswered questions recorded yet."
+
+    # 6. A third member, in other words, gets the answer with the organisers named as source.
+    [reply] = await say(fake, "will napo pay us strike pay", user=THIRD)
+    assert "no strike pay" in reply["text"] and f"Napo organisers, {today}" in reply["text"]
+
+    # 7. After a restart it is still served.
+    await bot.restart()
+    [reply] = await say(fake, "is there any strike pay", user=THIRD)
+    assert "no strike pay" in reply["text"]
+    [listed] = await say(fake, "/facts")
+    assert "#1" in listed["text"]
+
+    # 8. /retire removes it.
+    [retired] = await say(fake, "/retire 1")
+    assert "retired" in retired["text"]
+    [reply] = await say(fake, "is there any strike pay", user=THIRD)
+    assert reply["text"] == decline
+
+
+# ---------------------------------------------------------------- the edges of the loop
+
+
+async def save_gap(fake: FakeBotAPI, text: str = ANSWER, n: int = 1) -> tuple[dict, list[dict]]:
+    """/answer 1 TEXT and press Save; returns the preview's button message and the replies."""
+    *_, wordings = await say(fake, f"/answer 1 {text}", n=3)
+    save = next(data for label, data in buttons(wordings) if "Save" in label)
+    saved, _ = await press(fake, wordings, save, n=n)
+    return wordings, saved
+
+
+async def test_save_refuses_what_check_would_refuse_and_says_why(fake: FakeBotAPI, bot: RunningBot) -> None:
+    bot.services.store.record_gap("when is the strike")  # a wording another fact owns
+    wordings, [refused] = await save_gap(fake, "Tuesday.")
+    assert refused["text"].startswith("Not saved: check would refuse it.")
+    assert "'when is the strike' is under two facts" in refused["text"]
+    assert bot.services.store.live_facts() == []
+    cancel = next(data for label, data in buttons(wordings) if label == "Cancel")  # still there
+    [cancelled], _ = await press(fake, wordings, cancel)
+    assert cancelled["text"] == "Cancelled: nothing was saved."
+    [reply] = await say(fake, "when is the strike", user=OTHER)
+    assert "Tuesday." not in reply["text"]
+
+
+async def test_odd_answer_commands_get_a_polite_reply(fake: FakeBotAPI, bot: RunningBot) -> None:
+    for command, expected in [("/answer", "Usage"), ("/answer x words", "Usage"), ("/answer 1", "Usage"),
+                              ("/answer 3 words", "There is no gap 3"), ("/retire x", "Usage"),
+                              ("/retire 77", "not a live organiser fact"), ("/editfact 77 new", "not a live"),
+                              ("/gaps please", "Usage"), (f"/answer 1 {'x' * 500}", "There is no gap 1")]:
+        [reply] = await say(fake, command)
+        assert expected in reply["text"], (command, reply["text"])
+    bot.services.store.record_gap("strike pay?")
+    [reply] = await say(fake, f"/answer 1 {'word ' * 100}")
+    assert "keep it under 400" in reply["text"]
+
+
+async def test_gaps_clear_deletes_them(fake: FakeBotAPI, bot: RunningBot) -> None:
+    await say(fake, "do we get strike pay", user=MEMBER)
+    [cleared] = await say(fake, "/gaps clear")
+    assert cleared["text"] == "Cleared: 1 unanswered question(s) deleted."
+    assert (await say(fake, "/gaps"))[0]["text"] == "No unanswered questions recorded yet."
+
+
+async def test_unsubscribe_deletes_opt_ins(fake: FakeBotAPI, bot: RunningBot) -> None:
+    [decline] = await say(fake, "do we get strike pay", user=MEMBER)
+    await press(fake, decline, tell_me_button(decline), user=MEMBER)
+    [done] = await say(fake, "/unsubscribe", user=MEMBER)
+    assert "deleted" in done["text"]
+    assert bot.services.store._query("SELECT * FROM gap_watchers") == []
+
+
+async def test_tell_me_only_in_private_chats_and_forged_ones_store_nothing(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    [decline] = await say(fake, "do we get strike pay", user=MEMBER)
+    _, answer = await press(fake, decline, "n:99999", user=MEMBER, n=0, check=False)
+    assert "answered or cleared" in answer["text"]
+    _, answer = await press(fake, decline, "n:abc", user=MEMBER, n=0, check=False)
+    assert answer["text"] == "That button isn't valid any more."
+    group = -4004
+    fake.send_text("/ask do we get strike pay", user_id=MEMBER, chat_id=group, chat_type="group")
+    [reply] = await fake.wait_for_sent(1, chat_id=group)
+    assert buttons(reply) == []
+    assert bot.services.store._query("SELECT * FROM gap_watchers") == []
+
+
+async def test_an_answer_owed_when_the_bot_stopped_is_sent_after_a_restart(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    [decline] = await say(fake, "do we get strike pay", user=MEMBER)
+    await press(fake, decline, tell_me_button(decline), user=MEMBER)
+    store = bot.services.store
+    [gap] = store.gap_questions()
+    # The Save committed, then the bot died before its DMs went.
+    fact = store.draft_fact("No strike pay, sorry.", [gap.question], [gap.id], 9001)
+    store.save_fact(fact.id, 9001)
+    before = len(fake.messages_to(MEMBER))
+    await bot.restart()
+    await fake.wait_for_sent(before + 1, chat_id=MEMBER)
+    assert fake.messages_to(MEMBER)[-1]["text"].startswith(TOLD.strip())
+    assert bot.services.store.owed_answers() == []
+
+
+async def test_editfact_previews_then_corrects(fake: FakeBotAPI, bot: RunningBot) -> None:
+    await say(fake, "do we get strike pay", user=MEMBER)
+    await save_gap(fake, n=1)
+    header, card, wordings = await say(fake, "/editfact 1 Yes: £20 a day from the hardship fund.", n=3)
+    assert card["text"].startswith("Yes: £20 a day")
+    [reply] = await say(fake, "is there any strike pay", user=THIRD)
+    assert "no strike pay" in reply["text"]  # not yet: the preview changes nothing
+    [done], _ = await press(fake, wordings, next(d for label, d in buttons(wordings) if "Save" in label))
+    assert done["text"] == "✏️ Fact #1 corrected."
+    [reply] = await say(fake, "is there any strike pay", user=THIRD)
+    assert reply["text"].startswith("Yes: £20 a day")
+    assert [e.action for e in bot.services.store.audit(3)] == ["fact_edit", "fact_save", "fact_draft"]
+
+
+async def test_help_says_what_is_kept_and_for_how_long(fake: FakeBotAPI, bot: RunningBot) -> None:
+    [help_reply] = await say(fake, "/help", user=MEMBER)
+    text = help_reply["text"]
+    assert "kept, without names or ids, for up to 30 days" in text
+    assert "Tell me" in text and "/unsubscribe" in text
+
+
+async def test_reload_conflict_keeps_the_organiser_fact_and_tells_who_reloaded(
+    fake: FakeBotAPI, tmp_path: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    running = await RunningBot(fake, tmp_path / "data", Engine.load(knowledge)).start()
+    try:
+        await say(fake, "strike pay?", user=MEMBER)
+        await save_gap(fake, n=1)
+        strike = knowledge / "facts" / "strike.yaml"
+        strike.write_text(strike.read_text().replace("      - strike date?\n",
+                                                     "      - strike date?\n      - strike pay?\n"))
+        [done] = await say(fake, "/reload")
+        assert done["text"].startswith("Knowledge reloaded")
+        assert "'strike pay?' is a phrasing of both knowledge fact 'strike-timing' and organiser fact #1" \
+            in done["text"]
+        [reply] = await say(fake, "strike pay?", user=THIRD)
+        assert "no strike pay" in reply["text"]
+    finally:
+        await running.stop()
