@@ -22,3 +22,10 @@ async def test_malformed_button_data_gets_a_polite_answer(
     assert "isn't valid" in answer["text"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert fake.messages_to(CHANNEL) == [] and bot.services.store.get(1).state == "draft"
+
+
+def test_every_announcement_button_the_parser_accepts_has_an_action() -> None:
+    from bot.tg import callbacks
+    from bot.tg.handlers.announcement_buttons import _ACTIONS
+
+    assert set(_ACTIONS) == callbacks.ANNOUNCE_ACTIONS

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from bot.tg.callbacks import BadCallback
 from bot.tg.context import BotContext
 
 log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 600
 REFUSAL = "Sorry, only the union's organisers can do that."
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+STALE_BUTTON = "That button isn't valid any more."
 PRIVATE_ONLY = "Organiser commands work in a private chat with me, so the group doesn't see them."
 
 
@@ -61,3 +65,34 @@ async def organiser_only(update: Update, context: BotContext) -> bool:
         await message.reply_text(PRIVATE_ONLY)
         return False
     return True
+
+
+OnPress = Callable[[CallbackQuery, BotContext, str, int], Awaitable[None]]
+
+
+def organiser_button(parse: Callable[[str | None], tuple[str, int]]) -> Callable[[OnPress], Callback]:
+    """Make `on_press(query, context, action, id)` a button handler that only organisers reach.
+
+    Every organiser button goes through here: the presser is checked again on each press,
+    and data that none of our buttons could have sent is refused before anything runs.
+    """
+    def wrap(on_press: OnPress) -> Callback:
+        async def handler(update: Update, context: BotContext) -> None:
+            query = update.callback_query
+            if query is None:
+                return
+            if not await is_organiser(context, query.from_user.id):
+                log.info("organiser button refused")
+                await query.answer(REFUSAL, show_alert=True)
+                return
+            try:
+                action, number = parse(query.data)
+            except BadCallback:
+                await query.answer(STALE_BUTTON, show_alert=True)
+                return
+            await query.answer()
+            await on_press(query, context, action, number)
+
+        handler.__doc__ = on_press.__doc__
+        return handler
+    return wrap

@@ -99,29 +99,27 @@ def register(app: Application) -> None:
     app.add_handler(announce.conversation())
     app.add_handler(CommandHandler("cancel", announce.nothing_to_cancel))
 
-    # Members' commands (any chat).
-    app.add_handler(CommandHandler("start", members.start))
-    app.add_handler(CommandHandler("help", members.help_command))
-    app.add_handler(CommandHandler("topics", members.topics))
-    app.add_handler(CommandHandler("sources", members.sources))
-    app.add_handler(CommandHandler("ask", members.ask_command))
+    # Members' commands: /start, /help, /topics, /sources and /ask in any chat; subscribing
+    # only in a private chat, where the chat id is the member's own.
+    for name, command in {
+        "start": members.start, "help": members.help_command, "topics": members.topics,
+        "sources": members.sources, "ask": members.ask_command,
+    }.items():
+        app.add_handler(CommandHandler(name, command))
     app.add_handler(CommandHandler("subscribe", subscriptions.subscribe, filters=private))
     app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
 
     # Organisers' other commands: each checks the user (and the chat) and refuses politely.
-    for name, listing in listings.LISTINGS.items():
-        app.add_handler(CommandHandler(name, listing))
-    app.add_handler(CommandHandler("unschedule", scheduling.unschedule))
-    app.add_handler(CommandHandler("edit", corrections.edit))
-    app.add_handler(CommandHandler("delete", corrections.delete))
-    app.add_handler(CommandHandler("reload", corrections.reload))
-    # Closing the gaps: grouped gaps, answering one, organisers' facts, learning from taps.
-    app.add_handler(CommandHandler("gaps", gaps.gaps))
-    app.add_handler(CommandHandler("answer", gaps.answer))
-    app.add_handler(CommandHandler("facts", organiser_facts.facts))
-    app.add_handler(CommandHandler("editfact", organiser_facts.editfact))
-    app.add_handler(CommandHandler("retire", organiser_facts.retire))
-    app.add_handler(CommandHandler("learn", learning.learn))
+    for name, command in {
+        **listings.LISTINGS,  # /announcements, /scheduled, /audit
+        "unschedule": scheduling.unschedule,
+        # Corrections after posting, and re-reading knowledge/.
+        "edit": corrections.edit, "delete": corrections.delete, "reload": corrections.reload,
+        # Closing the gaps: grouped gaps, answering one, organisers' facts, learning from taps.
+        "gaps": gaps.gaps, "answer": gaps.answer, "facts": organiser_facts.facts,
+        "editfact": organiser_facts.editfact, "retire": organiser_facts.retire, "learn": learning.learn,
+    }.items():
+        app.add_handler(CommandHandler(name, command))
 
     # Buttons, by callback prefix: members' facts, topic pages, examples and "Tell me", then
     # organisers' announcement, fact and learning buttons.

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message
 
 from bot.storage import Announcement, StoreError
 from bot.storage.schedule import format_london
 from bot.tg import announcer, callbacks
-from bot.tg.access import REFUSAL, is_organiser
+from bot.tg.access import organiser_button
 from bot.tg.context import BotContext
 from bot.tg.handlers.scheduling import arm
 from bot.tg.ratelimit import best_effort
@@ -25,24 +25,13 @@ log = logging.getLogger(__name__)
 Action = Callable[[Message, BotContext, Announcement, int], Awaitable[None]]
 
 
-async def button(update: Update, context: BotContext) -> None:
-    """Dispatch an `a:` button after checking who pressed it and what it says."""
-    query = update.callback_query
-    if not await is_organiser(context, query.from_user.id):
-        log.info("organiser button refused")
-        await query.answer(REFUSAL, show_alert=True)
-        return
-    try:
-        name, ann_id = callbacks.parse_announce(query.data)
-        action = _ACTIONS[name]
-    except (callbacks.BadCallback, KeyError):
-        await query.answer("That button isn't valid any more.", show_alert=True)
-        return
-    await query.answer()
+@organiser_button(callbacks.parse_announce)
+async def button(query: CallbackQuery, context: BotContext, name: str, ann_id: int) -> None:
+    """Dispatch an `a:` button (the presser and the data are already checked)."""
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
     ann = context.services.store.get(ann_id)
     if ann is not None:
-        await action(query.message, context, ann, query.from_user.id)
+        await _ACTIONS[name](query.message, context, ann, query.from_user.id)
 
 
 async def _post(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:

@@ -19,7 +19,7 @@ from telegram.constants import ChatType
 from bot.answers.render import Reply
 from bot.answers.vetting import vet_phrasing
 from bot.tg import callbacks, keyboards
-from bot.tg.access import REFUSAL, is_organiser, organiser_only
+from bot.tg.access import organiser_button, organiser_only
 from bot.tg.context import BotContext
 from bot.tg.ratelimit import best_effort
 
@@ -65,19 +65,9 @@ async def learn(update: Update, context: BotContext) -> None:
         )
 
 
-async def button(update: Update, context: BotContext) -> None:
-    """Approve or Reject one candidate; the presser is checked again, the data strictly."""
-    query = update.callback_query
-    if not await is_organiser(context, query.from_user.id):
-        log.info("learning button refused")
-        await query.answer(REFUSAL, show_alert=True)
-        return
-    try:
-        action, cand_id = callbacks.parse_learn(query.data)
-    except callbacks.BadCallback:
-        await query.answer("That button isn't valid any more.", show_alert=True)
-        return
-    await query.answer()
+@organiser_button(callbacks.parse_learn)
+async def button(query: CallbackQuery, context: BotContext, action: str, cand_id: int) -> None:
+    """Approve or Reject one candidate (the presser and the data are already checked)."""
     services, store, actor = context.services, context.services.store, query.from_user.id
     cand = store.candidate(cand_id)
     if cand is None:

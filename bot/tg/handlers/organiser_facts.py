@@ -14,7 +14,7 @@ import html
 import logging
 from datetime import UTC, date, datetime
 
-from telegram import Bot, Message, Update
+from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.answers.organiser import ANSWER_LIMIT, Draft, plain, to_fact
@@ -22,7 +22,7 @@ from bot.answers.render import Reply, fact_reply
 from bot.answers.vetting import vet_fact
 from bot.storage import OrganiserFact, StoreError
 from bot.tg import callbacks, keyboards
-from bot.tg.access import REFUSAL, is_organiser, organiser_only
+from bot.tg.access import organiser_button, organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, Services
 from bot.tg.ratelimit import best_effort
@@ -117,19 +117,9 @@ async def retire(update: Update, context: BotContext) -> None:
         await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
 
 
-async def button(update: Update, context: BotContext) -> None:
-    """Save, Cancel, or confirm/drop a correction, after checking who pressed and what it says."""
-    query = update.callback_query
-    if not await is_organiser(context, query.from_user.id):
-        log.info("organiser fact button refused")
-        await query.answer(REFUSAL, show_alert=True)
-        return
-    try:
-        action, number = callbacks.parse_organiser_fact(query.data)
-    except callbacks.BadCallback:
-        await query.answer("That button isn't valid any more.", show_alert=True)
-        return
-    await query.answer()
+@organiser_button(callbacks.parse_organiser_fact)
+async def button(query: CallbackQuery, context: BotContext, action: str, number: int) -> None:
+    """Save, Cancel, or confirm/drop a correction (the presser and the data are already checked)."""
     services, actor, message = context.services, query.from_user.id, query.message
     fact = services.store.organiser_fact(number)
     if fact is None:
@@ -142,10 +132,8 @@ async def button(update: Update, context: BotContext) -> None:
     elif action == "keep":
         services.store.drop_edit(number)
         await message.reply_text(f"Correction dropped: fact #{number} is unchanged.")
-    elif action == "save" and not await _save(message, context, fact, actor):
-        return  # refused: Save and Cancel stay, so the organiser can cancel
-    elif action == "edit" and not await _apply_edit(message, context, fact, actor):
-        return
+    elif not await _commit(message, context, fact, actor, action):
+        return  # refused by `check`: the buttons stay
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
 
 
@@ -162,43 +150,31 @@ async def _refuse(message: Message, problems: list[str]) -> None:
                              "Cancel it, or answer with other wording.")
 
 
-async def _save(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> bool:
-    """Save a draft unless `check` refuses it; False only when refused (the draft stays)."""
-    services = context.services
-    if fact.state != "draft":
-        await message.reply_text(f"Fact #{fact.id} is already {fact.state}.")
+async def _commit(message: Message, context: BotContext, fact: OrganiserFact, actor: int,
+                  action: str) -> bool:
+    """Save a draft ("save") or apply a previewed correction ("edit") unless `check` refuses
+    it; False only when refused, so its buttons stay and the organiser can cancel."""
+    saving, store = action == "save", context.services.store
+    answer = fact.answer if saving else fact.pending_answer
+    if answer is None or (saving and fact.state != "draft"):
+        await message.reply_text(f"Fact #{fact.id} is already {fact.state}." if saving
+                                 else f"Fact #{fact.id} has no correction waiting.")
         return True
-    problems = await _vet(services, fact, fact.answer)
+    problems = await _vet(context.services, fact, answer)
     if problems:
         await _refuse(message, problems)
         return False
     try:
-        services.store.save_fact(fact.id, actor)
-    except StoreError:
-        await message.reply_text(f"Fact #{fact.id} was saved or cancelled meanwhile.")
-        return True
-    sent = await deliver_owed(context.bot, services)
-    await message.reply_text(f"✅ Saved as fact #{fact.id}: members asking this now get your answer. "
-                             f"Told {sent} member(s) who asked to be told. /facts lists it.")
-    return True
-
-
-async def _apply_edit(message: Message, context: BotContext, fact: OrganiserFact, actor: int) -> bool:
-    """Apply a previewed correction unless `check` refuses it; False only when refused."""
-    services = context.services
-    if fact.pending_answer is None:
-        await message.reply_text(f"Fact #{fact.id} has no correction waiting.")
-        return True
-    problems = await _vet(services, fact, fact.pending_answer)
-    if problems:
-        await _refuse(message, problems)
-        return False
-    try:
-        services.store.apply_edit(fact.id, actor)
+        (store.save_fact if saving else store.apply_edit)(fact.id, actor)
     except StoreError:
         await message.reply_text(f"Fact #{fact.id} changed meanwhile; nothing was saved.")
         return True
-    await message.reply_text(f"✏️ Fact #{fact.id} corrected.")
+    if saving:
+        sent = await deliver_owed(context.bot, context.services)
+        await message.reply_text(f"✅ Saved as fact #{fact.id}: members asking this now get your answer. "
+                                 f"Told {sent} member(s) who asked to be told. /facts lists it.")
+    else:
+        await message.reply_text(f"✏️ Fact #{fact.id} corrected.")
     return True
 
 
