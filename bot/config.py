@@ -52,6 +52,7 @@ class Settings:
     rate_limit: bool = True
     flood_messages: int = 8
     flood_seconds: float = 30.0
+    announce_wait_seconds: float = 600.0  # a bare /announce waits this long for the text
 
     @property
     def database(self) -> Path:
@@ -79,4 +80,5 @@ class Settings:
             organiser_ids=_ids(env.get("ORGANISER_IDS", ""), "ORGANISER_IDS"),
             announce_channel_id=_int(env, "ANNOUNCE_CHANNEL_ID"),
             admin_chat_id=_int(env, "ADMIN_CHAT_ID"),
+            announce_wait_seconds=_int(env, "ANNOUNCE_WAIT_SECONDS", 600) or 600,
         )

@@ -12,6 +12,7 @@ import pytest
 from bot.storage import (
     SCHEMA_VERSION,
     Announcement,
+    DeliveryCounts,
     InvalidTransition,
     NotFound,
     Store,
@@ -89,7 +90,7 @@ def test_file_db_reopens_idempotently_and_keeps_data(tmp_path: Path, clock: Cloc
             assert s.is_subscribed(1001)
             assert s.top_gaps() == [("is there strike pay?", 1)]
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
 
@@ -378,6 +379,7 @@ def test_every_state_change_is_audited(store: Store) -> None:
         ("schedule", ORGANISER, ann.id),
         ("begin_send", None, ann.id),
         ("posted", None, ann.id),
+        ("delivery_started", None, ann.id),  # in the same transaction as the post
         ("edit", OTHER, ann.id),
         ("delete", OTHER, ann.id),
         ("create", ORGANISER, other.id),
@@ -391,8 +393,9 @@ def test_every_state_change_is_audited(store: Store) -> None:
 def test_recovery_and_resolution_are_audited(store: Store) -> None:
     ann = in_state(store, "uncertain")
     store.resolve_uncertain(ann.id, OTHER, posted=True, message_id=5)
-    top = store.audit(2)
-    assert [(e.action, e.actor_id) for e in top] == [("resolve_posted", OTHER),
+    top = store.audit(3)
+    assert [(e.action, e.actor_id) for e in top] == [("delivery_started", None),
+                                                      ("resolve_posted", OTHER),
                                                       ("recovered_uncertain", None)]
 
 
@@ -441,13 +444,19 @@ def test_delivery_claim_finish_progress(store: Store) -> None:
     assert store.claim_delivery(ann.id, 10) is False  # claimed once only
     assert store.next_pending(ann.id) == [11, 12, 13]
     assert store.delivery_progress(ann.id) == (0, 4)  # sending is not done
-    assert store.finish_delivery(ann.id, 10, ok=True) is True
-    assert store.finish_delivery(ann.id, 10, ok=False) is False  # already finished
+    assert store.finish_delivery(ann.id, 10, "sent") is True
+    assert store.finish_delivery(ann.id, 10, "failed") is False  # already finished
     assert store.claim_delivery(ann.id, 11)
-    store.finish_delivery(ann.id, 11, ok=False)
+    store.finish_delivery(ann.id, 11, "failed")
     assert store.delivery_progress(ann.id) == (2, 4)
-    assert store.finish_delivery(ann.id, 12, ok=True) is False  # never claimed
+    assert store.finish_delivery(ann.id, 12, "sent") is False  # never claimed
     assert store.claim_delivery(ann.id, 99) is False  # not in the snapshot
+    assert store.claim_delivery(ann.id, 12)
+    store.finish_delivery(ann.id, 12, "unknown")
+    assert store.delivery_counts(ann.id) == DeliveryCounts(sent=1, failed=1, blocked=0, unknown=1,
+                                                           pending=1)
+    with pytest.raises(ValueError):
+        store.finish_delivery(ann.id, 13, "blocked")  # blocked members are forgotten instead
 
 
 def test_unsubscribe_mid_delivery_leaves_nothing(store: Store) -> None:
@@ -456,7 +465,7 @@ def test_unsubscribe_mid_delivery_leaves_nothing(store: Store) -> None:
     ann = posted(store)
     store.start_delivery(ann.id)
     store.claim_delivery(ann.id, 7770010)
-    store.finish_delivery(ann.id, 7770010, ok=True)
+    store.finish_delivery(ann.id, 7770010, "sent")
     assert store.unsubscribe(7770011)
     assert store.unsubscribe(7770010)
     assert store.next_pending(ann.id) == [7770012]
@@ -478,11 +487,40 @@ def test_remove_blocked_while_sending(store: Store) -> None:
     store.start_delivery(ann.id)
     store.claim_delivery(ann.id, 10)
     assert store.remove_blocked(10) is True
-    assert store.finish_delivery(ann.id, 10, ok=False) is False
+    assert store.finish_delivery(ann.id, 10, "failed") is False
     assert (store.is_subscribed(10), store.delivery_progress(ann.id)) == (False, (0, 0))
 
 
-def test_recover_deliveries_treats_sending_as_sent(store: Store) -> None:
+def test_a_blocked_member_is_forgotten_but_counted(store: Store) -> None:
+    for chat in (10, 11):
+        store.subscribe(chat)
+    ann = posted(store)
+    store.claim_delivery(ann.id, 10)
+    store.delivery_blocked(ann.id, 10)
+    assert not store.is_subscribed(10) and store.next_pending(ann.id) == [11]
+    assert store._db.execute("SELECT COUNT(*) FROM deliveries WHERE chat_id = 10").fetchone()[0] == 0
+    assert store.delivery_counts(ann.id) == DeliveryCounts(sent=0, failed=0, blocked=1, unknown=0,
+                                                           pending=1)
+
+
+def test_posting_starts_delivery_in_the_same_step(store: Store) -> None:
+    """A post recorded without its delivery (the bot died in between) reached nobody."""
+    for chat in (10, 11):
+        store.subscribe(chat)
+    ann = posted(store)  # mark_posted only: nobody called start_delivery
+    assert store.next_pending(ann.id) == [10, 11]
+    assert [a.id for a in store.unreported()] == [ann.id]
+    assert [a.id for a in store.unfinished_deliveries()] == [ann.id]
+    store.mark_reported(ann.id)
+    store.mark_delivery_done(ann.id)
+    assert store.unreported() == [] and store.unfinished_deliveries() == []
+    there = in_state(store, "uncertain")
+    store.resolve_uncertain(there.id, OTHER, posted=True)
+    assert store.next_pending(there.id) == [10, 11]
+    assert [(a.id, a.report_to) for a in store.unreported()] == [(there.id, OTHER)]
+
+
+def test_recover_deliveries_treats_sending_as_unknown(store: Store) -> None:
     for chat in (10, 11, 12):
         store.subscribe(chat)
     a = posted(store, "a")
@@ -491,10 +529,11 @@ def test_recover_deliveries_treats_sending_as_sent(store: Store) -> None:
     store.start_delivery(b.id)
     for chat in (10, 11, 12):
         store.claim_delivery(b.id, chat)
-        store.finish_delivery(b.id, chat, ok=True)
+        store.finish_delivery(b.id, chat, "sent")
     store.claim_delivery(a.id, 10)  # crash while DMing chat 10
     assert store.recover_deliveries() == [a.id]  # b is finished, nothing to resume
     assert store.delivery_progress(a.id) == (1, 3)
+    assert store.delivery_counts(a.id).unknown == 1  # not "sent": nobody knows
     assert store.next_pending(a.id) == [11, 12]  # chat 10 is never DMed twice
     assert store.claim_delivery(a.id, 10) is False
 

@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 
 from bot.answers.render import Reply, sources_list
 from bot.tg import callbacks, keyboards
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, off_loop
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
     services = context.services
     reply = services.engine.ask(question)
     if reply.kind == "decline":
-        services.store.record_gap(question)
+        await off_loop(services.store.record_gap, question)
     log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
     await reply_with(message, reply)
 

@@ -67,6 +67,7 @@ class Fault:
     remaining: int
     retry_after: int
     description: str | None
+    chat_ids: frozenset[int] | None = None  # only requests to these chats (None: any)
 
 
 class Dispatcher:
@@ -89,6 +90,7 @@ class Dispatcher:
         retry_after: int = 1,
         *,
         description: str | None = None,
+        chat_ids: frozenset[int] | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail.
 
@@ -96,10 +98,11 @@ class Dispatcher:
         (with ``description``), "drop" (close the connection without answering),
         "drop_after" (perform the method, then drop - "Telegram took it but we never
         heard back"), "hang" (never answer; the client's read timeout fires).
+        ``chat_ids`` limits the fault to requests whose ``chat_id`` is one of them.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
-        self._faults.append(Fault(method.lower(), kind, count, retry_after, description))
+        self._faults.append(Fault(method.lower(), kind, count, retry_after, description, chat_ids))
 
     async def _handle_http(self, conn: Connection, request: Request) -> Answer:
         """Route one HTTP request; None means "drop the connection"."""
@@ -137,7 +140,7 @@ class Dispatcher:
             params = self._decode_params(request)
         except APIError as exc:
             return self._record_error(name, {}, exc)
-        fault = self._take_fault(name)
+        fault = self._take_fault(name, params)
         if fault is not None and fault.kind != "drop_after":
             return await self._apply_fault(conn, name, params, fault)
         try:
@@ -154,9 +157,14 @@ class Dispatcher:
         body = json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
         return 200, body, "application/json"
 
-    def _take_fault(self, name: str) -> Fault | None:
+    def _take_fault(self, name: str, params: dict) -> Fault | None:
         """Consume one matching fault rule, if any."""
+        chat = params.get("chat_id")
         for fault in self._faults:
+            if fault.chat_ids is not None and not (
+                    isinstance(chat, int | str) and str(chat).lstrip("-").isdigit()
+                    and int(chat) in fault.chat_ids):
+                continue
             if fault.method == name.lower() and fault.remaining > 0:
                 fault.remaining -= 1
                 if fault.remaining == 0:

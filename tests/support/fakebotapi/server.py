@@ -50,11 +50,17 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         *,
         bot_first_name: str | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
+        first_update_id: int = 1,
     ) -> None:
-        """Create the fake; nothing listens until :meth:`start`."""
+        """Create the fake; nothing listens until :meth:`start`.
+
+        ``port`` 0 lets the OS choose; ``first_update_id`` is where update numbering starts
+        (Telegram restarts it at a random value after a week without updates).
+        """
         self.token = token
         self.host = host
-        self.port = 0
+        self.port = port
         prefix = token.split(":", 1)[0]
         self.bot_id = int(prefix) if prefix.isdigit() else 123456
         first_name = bot_first_name or " ".join(
@@ -91,7 +97,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
 
         # --- state
         self._updates: list[dict] = []
-        self._next_update_id = 1
+        self._next_update_id = first_update_id
         self._messages: dict[int, dict[int, dict]] = {}
         self._next_message_id: dict[int, int] = {}
         self._open_callback_queries: set[str] = set()
@@ -111,7 +117,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         """Listen on ``host`` with an OS-chosen port (read it from ``base_url``)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: Connection(self._handle_http, self._connections), self.host, 0
+            lambda: Connection(self._handle_http, self._connections), self.host, self.port
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
