@@ -182,7 +182,7 @@ def test_begin_send_race_across_connections(tmp_path: Path, clock: Clock) -> Non
     [
         ("draft", True, True, False),
         ("scheduled", True, True, True),
-        ("uncertain", True, True, False),
+        ("uncertain", False, True, False),  # only from its newest "please check" message
         ("posted", False, False, False),
         ("deleted", False, False, False),
     ],
@@ -195,6 +195,18 @@ def test_transition_table(store: Store, state: str, can_send: bool, can_cancel: 
     assert store.unschedule(c.id, ORGANISER) is can_unschedule
     after = store.get(b.id)
     assert after is not None and after.state == ("cancelled" if can_cancel else state)
+
+
+def test_post_again_only_from_the_newest_check_message(store: Store) -> None:
+    """A "Post again" press re-delivered after a crash must not post a second time."""
+    ann = in_state(store, "uncertain")
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=None) is False
+    store.set_check_message(ann.id, 41)
+    store.set_check_message(ann.id, 42)  # asked again (after a restart)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=41) is False
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=42) is True
+    store.recover_after_restart()  # it crashed while sending again
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=42) is False  # stale
 
 
 def test_cancelled_is_final(store: Store) -> None:
@@ -298,8 +310,9 @@ def test_resolve_uncertain_with_message_id_and_not_posted(store: Store) -> None:
 
 def test_post_again_from_uncertain(store: Store) -> None:
     ann = in_state(store, "uncertain")
-    assert store.begin_send(ann.id, CHANNEL, ORGANISER)
-    assert store.begin_send(ann.id, CHANNEL, ORGANISER) is False
+    store.set_check_message(ann.id, 7)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=7)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=7) is False
     assert store.mark_posted(ann.id, 3, T0).state == "posted"
 
 

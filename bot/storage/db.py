@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS announcements (
     late INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1)),
     preview_chat_id INTEGER, preview_message_id INTEGER,
     send_started_at TEXT, delivery_started_at TEXT,
-    report_to INTEGER, reported_at TEXT, delivery_done_at TEXT,
+    report_to INTEGER, reported_at TEXT, delivery_done_at TEXT, check_message_id INTEGER,
     dm_blocked INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS announcements_state_due ON announcements (state, due_at);
@@ -59,13 +59,15 @@ CREATE TABLE IF NOT EXISTS gaps (
 
 
 # v1 -> v2: the delivery snapshot joins the post's own transaction (report_to, reported_at,
-# delivery_done_at say what the organiser was told), DMs can be "unknown", blocked members
+# delivery_done_at say what the organiser was told), "Post again" is valid only on the
+# latest "please check" message (check_message_id), DMs can be "unknown", blocked members
 # are counted, and the last-update-id de-duplication is gone. Rows posted before the
 # upgrade count as reported and finished, so an upgrade never DMs old announcements.
 _V1_TO_V2 = [
     "ALTER TABLE announcements ADD COLUMN report_to INTEGER",
     "ALTER TABLE announcements ADD COLUMN reported_at TEXT",
     "ALTER TABLE announcements ADD COLUMN delivery_done_at TEXT",
+    "ALTER TABLE announcements ADD COLUMN check_message_id INTEGER",
     "ALTER TABLE announcements ADD COLUMN dm_blocked INTEGER NOT NULL DEFAULT 0",
     "UPDATE announcements SET reported_at = posted_at, delivery_done_at = delivery_started_at "
     "WHERE state IN ('posted', 'deleted')",

@@ -40,14 +40,14 @@ class Outbox(Database):
 
     def _change(self, ann_id: int, allowed: tuple[str, ...], new_state: str,
                 actor_id: int | None, action: str, detail: str | None = None,
-                extra_where: str = "", **cols: Any) -> bool:
+                extra_where: str = "", extra_params: tuple[Any, ...] = (), **cols: Any) -> bool:
         """Compare-and-set: only one caller can move a row out of ``allowed``."""
         sets = ", ".join(f"{c} = ?" for c in ("state", *cols))
         marks = ", ".join("?" * len(allowed))
         with self._tx() as db:
             cur = db.execute(f"UPDATE announcements SET {sets} "
                              f"WHERE id = ? AND state IN ({marks}){extra_where}",
-                             (new_state, *cols.values(), ann_id, *allowed))
+                             (new_state, *cols.values(), ann_id, *allowed, *extra_params))
             if cur.rowcount != 1:
                 return False
             self._audit(db, actor_id, action, ann_id, detail)
@@ -111,18 +111,29 @@ class Outbox(Database):
         return self._change(ann_id, ("scheduled",), "cancelled", actor_id, "unschedule")
 
     def begin_send(self, ann_id: int, channel_id: int, actor_id: int | None,
-                   late: bool = False) -> bool:
+                   late: bool = False, check_message_id: int | None = None) -> bool:
         """Record the intent to post BEFORE calling Telegram; False = someone else has it.
 
+        An uncertain post is sent again only from the latest "please check the channel"
+        message (`check_message_id`): Telegram re-delivers a button press whose
+        acknowledgement a crash cut off, and that stale press must not post a second time.
         Whoever pressed Post (else the author, for a scheduled post) is told the outcome,
         even by a restarted bot, so their chat is recorded with the intent.
         """
         return self._change(
             ann_id, ("draft", "scheduled", "uncertain"), "sending", actor_id, "begin_send",
             f"channel {channel_id}" + (" (late)" if late else ""),
+            extra_where=" AND (state != 'uncertain' OR check_message_id = ?)",
+            extra_params=(check_message_id,),
             channel_id=channel_id, late=int(late), send_started_at=self._now(),
             report_to=actor_id if actor_id is not None else self._author(ann_id),
+            check_message_id=None,
         )
+
+    def set_check_message(self, ann_id: int, message_id: int) -> None:
+        """The organiser's newest "please check the channel" message: only its Post again counts."""
+        self._write("UPDATE announcements SET check_message_id = ? WHERE id = ? AND state = 'uncertain'",
+                    (message_id, ann_id))
 
     def _author(self, ann_id: int) -> int | None:
         found = self._query("SELECT author_id FROM announcements WHERE id = ?", (ann_id,))

@@ -74,12 +74,15 @@ def channel_text(ann: Announcement, late: bool) -> str:
 
 
 async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | None,
-                  late: bool = False) -> PublishResult:
-    """Post one announcement to the channel at most once; the outbox row says what happened."""
+                  late: bool = False, check_message_id: int | None = None) -> PublishResult:
+    """Post one announcement to the channel at most once; the outbox row says what happened.
+
+    `check_message_id`: the "please check" message whose Post again was pressed.
+    """
     store, channel = services.store, services.settings.announce_channel_id
     if channel is None:
         return PublishResult(Outcome.FAILED, store.get(ann_id), "ANNOUNCE_CHANNEL_ID is not set")
-    if not await off_loop(store.begin_send, ann_id, channel, actor_id, late):
+    if not await off_loop(store.begin_send, ann_id, channel, actor_id, late, check_message_id):
         return PublishResult(Outcome.TAKEN, store.get(ann_id))
     ann = store.get(ann_id)
     assert ann is not None
@@ -232,7 +235,7 @@ async def report(app: Application, result: PublishResult, chat_id: int) -> None:
             reply_markup=keyboards.announcement(ann.id, ("Try again", "post")),
         )
     else:
-        await ask_to_check(bot, ann, chat_id)
+        await ask_to_check(app, ann, chat_id)
 
 
 async def confirm_posted(app: Application, ann: Announcement, chat_id: int) -> None:
@@ -246,11 +249,13 @@ async def confirm_posted(app: Application, ann: Announcement, chat_id: int) -> N
     await off_loop(services_of(app).store.mark_reported, ann.id)
 
 
-async def ask_to_check(bot: Bot, ann: Announcement, chat_id: int) -> None:
-    """The outcome is unknown: a person checks the channel; the bot never re-posts on its own."""
-    await bot.send_message(
+async def ask_to_check(app: Application, ann: Announcement, chat_id: int) -> None:
+    """The outcome is unknown: a person checks the channel; the bot never re-posts on its own.
+    Only this newest question's Post again can send it again."""
+    asked = await app.bot.send_message(
         chat_id,
         f"⚠️ I can't tell whether #{ann.id} reached the channel (“{excerpt(ann.text)}”). "
         "Please check the channel, then tell me:",
         reply_markup=keyboards.announcement(ann.id, ("It's there", "there"), ("Post again", "again")),
     )
+    await off_loop(services_of(app).store.set_check_message, ann.id, asked.message_id)

@@ -46,7 +46,15 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def _post(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    """Post a draft (a press re-delivered after a crash finds it no longer a draft)."""
     result = await announcer.publish(context.bot, context.services, ann.id, actor)
+    await announcer.report(context.application, result, message.chat_id)
+
+
+async def _again(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    """Post again, valid only from the newest "please check the channel" message."""
+    result = await announcer.publish(context.bot, context.services, ann.id, actor,
+                                     check_message_id=message.message_id)
     await announcer.report(context.application, result, message.chat_id)
 
 
@@ -89,5 +97,5 @@ async def _there(message: Message, context: BotContext, ann: Announcement, actor
 
 
 _ACTIONS: dict[str, Action] = {
-    "post": _post, "again": _post, "cancel": _cancel, "sched": _schedule, "pin": _pin, "there": _there,
+    "post": _post, "again": _again, "cancel": _cancel, "sched": _schedule, "pin": _pin, "there": _there,
 }

@@ -57,7 +57,7 @@ async def restore(app: Application) -> None:
     store = services_of(app).store
     await off_loop(store.recover_after_restart)
     for ann in store.uncertain():
-        await best_effort(announcer.ask_to_check(app.bot, ann, ann.report_to or ann.author_id),
+        await best_effort(announcer.ask_to_check(app, ann, ann.report_to or ann.author_id),
                           "asking to check the channel")
     for ann in store.scheduled():
         arm(app, ann)  # a past due time runs at once and is marked late

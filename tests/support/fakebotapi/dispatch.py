@@ -36,6 +36,10 @@ _STRING_PARAMS = frozenset(
 )
 
 MethodImpl = Callable[[dict, Connection], Any]
+# Called with (method, params) as each request arrives; may return "drop" (close the
+# connection without performing it) or "drop_after" (perform it, then close): crash tests
+# kill the bot process from here, at an exact request.
+RequestHook = Callable[[str, dict], str | None]
 
 
 class APIError(Exception):
@@ -79,8 +83,10 @@ class Dispatcher:
     internal_errors: list[BaseException]
     _faults: list[Fault]
     _inflight: Counter[str]
+    arrived: Counter[str]
     _methods: dict[str, tuple[str, MethodImpl]]
     _notify: Callable[[], None]
+    on_request: RequestHook | None
 
     def fail_next(
         self,
@@ -121,6 +127,7 @@ class Dispatcher:
             return self._error_body(404, "Not Found")
         name, impl = self._methods[key]
         self._inflight[key] += 1
+        self.arrived[key] += 1
         self._notify()
         try:
             return await self._call(conn, request, name, impl)
@@ -140,6 +147,9 @@ class Dispatcher:
             params = self._decode_params(request)
         except APIError as exc:
             return self._record_error(name, {}, exc)
+        hook = self.on_request(name, params) if self.on_request is not None else None
+        if hook == "drop":
+            raise Dropped
         fault = self._take_fault(name, params)
         if fault is not None and fault.kind != "drop_after":
             return await self._apply_fault(conn, name, params, fault)
@@ -151,7 +161,7 @@ class Dispatcher:
             return self._record_error(name, params, exc)
         self.calls.append((name, params))
         self._notify()
-        if fault is not None:  # drop_after: the method took effect, the answer is lost
+        if fault is not None or hook == "drop_after":  # it took effect; the answer is lost
             _LOG.debug("FakeBotAPI: %s performed, dropping connection (drop_after)", name)
             raise Dropped
         body = json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.fakebotapi.dispatch import Dispatcher, Fault
+from tests.support.fakebotapi.dispatch import Dispatcher, Fault, RequestHook
 from tests.support.fakebotapi.http import Connection
 from tests.support.fakebotapi.methods import BotAPIMethods
 from tests.support.fakebotapi.updates import UpdateInjection
@@ -31,7 +31,8 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
     Observing: ``calls`` (successful calls, in order), ``sent`` (Messages the bot created,
     updated in place on edits), ``errors`` (every error answer incl. injected ones, as
     dicts with method/params/status/description/injected/time (time.monotonic())),
-    ``deleted``, ``callback_answers``, ``inline_answers``, ``updates_log``.
+    ``deleted``, ``arrived`` (requests counted on arrival, e.g. a long poll still open),
+    ``callback_answers``, ``inline_answers``, ``updates_log``.
 
     Configuring: ``blocked_users`` (403 on sendMessage), ``chat_admins`` (chat id -> user
     ids, owner first), ``channels`` (chat id -> title), :meth:`add_chat`, :meth:`fail_next`.
@@ -87,6 +88,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         self.inline_answers: dict[str, list[dict]] = {}
         self.updates_log: list[dict] = []
         self.internal_errors: list[BaseException] = []
+        self.arrived: Counter[str] = Counter()  # requests by lower-cased method, as they arrive
 
         # --- configuration
         self.blocked_users: set[int] = set()
@@ -104,6 +106,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         self._open_inline_queries: set[str] = set()
         self._next_query_id = 1
         self._faults: list[Fault] = []
+        self.on_request: RequestHook | None = None
         self._inflight: Counter[str] = Counter()
         self._poll_waiter: asyncio.Future[str] | None = None
         self._changed = asyncio.Event()
