@@ -31,9 +31,10 @@ def fits(html_text: str) -> bool:
 def subscriber_messages(text: str, union: str) -> list[str]:
     """The DM(s) for one announcement, richest shape first, each within the limit.
 
-    One message when header + text + footer fit; else the footer goes on its own; else the
-    header too; and a text that does not fit even alone (only possible for rows stored
-    before the limit was enforced) is sent as plain-text pieces.
+    One message when header + text + footer fit; else the footer goes on its own; else a
+    short heading (with the footer) comes first and the text, untouched, on its own. A text
+    that does not fit even alone (only rows stored before the limit was enforced) is sent
+    as plain-text pieces.
     """
     header = f"📢 <b>{html.escape(union)} announcement</b>"
     whole = f"{header}\n\n{text}\n\n{_FOOTER}"
@@ -41,9 +42,10 @@ def subscriber_messages(text: str, union: str) -> list[str]:
         return [whole]
     if fits(f"{header}\n\n{text}"):
         return [f"{header}\n\n{text}", _FOOTER]
+    heading = f"{header} (in the next message{'' if fits(text) else 's'})\n\n{_FOOTER}"
     if fits(text):
-        return [header, text, _FOOTER]
-    return [header, *split_plain(text), _FOOTER]
+        return [heading, text]
+    return [heading, *split_plain(text)]
 
 
 def split_plain(html_text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -29,6 +29,7 @@ class BotProcess:
     fake: FakeBotAPI
     data_dir: Path
     env_extra: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None  # default: next to DATA_DIR
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
 
@@ -49,7 +50,7 @@ class BotProcess:
 
     @property
     def log(self) -> Path:
-        return self.data_dir.parent / f"bot-{self.starts}.log"
+        return (self.log_dir or self.data_dir.parent) / f"bot-{self.starts}.log"
 
     async def start(self, wait: bool = True) -> BotProcess:
         """Start the child; with `wait`, return once it polls (post_init and restore done)."""

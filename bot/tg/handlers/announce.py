@@ -83,11 +83,12 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
 async def timed_out(update: Update, context: BotContext) -> None:
     """Say that the wait is over, so a message days later is not taken as an announcement."""
     if update.effective_chat is not None:
-        minutes = max(1, round(context.services.settings.announce_wait_seconds / 60))
+        seconds = round(context.services.settings.announce_wait_seconds)
+        amount, unit = (seconds // 60, "minute") if seconds >= 60 else (seconds, "second")
         await context.bot.send_message(
             update.effective_chat.id,
-            f"I stopped waiting for the announcement text after {minutes} minute"
-            f"{'s' if minutes != 1 else ''}. Send /announce again when you're ready.",
+            f"I stopped waiting for the announcement text after {amount} {unit}"
+            f"{'s' if amount != 1 else ''}. Send /announce again when you're ready.",
         )
 
 

@@ -38,7 +38,9 @@ async def button(update: Update, context: BotContext) -> None:
     except (callbacks.BadCallback, KeyError):
         await query.answer("That button isn't valid any more.", show_alert=True)
         return
-    await query.answer()
+    # Best effort: a press re-delivered after a restart is too old to answer, but its action
+    # must still reach the outbox, which refuses it if it is spent.
+    await best_effort(query.answer(), "answering the button")
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
     ann = context.services.store.get(ann_id)
     if ann is not None:
