@@ -97,7 +97,9 @@ async def test_the_network_down_at_boot_is_waited_out(tmp_path: Path) -> None:
     bot = BotProcess(fake, tmp_path / "data")
     try:
         await bot.start(wait=False)
-        await bot.wait_until(lambda: attempts >= 2, "two attempts while the network is down")
+        # Longer than the rate limiter's own retries (4 attempts): only boot-time retrying
+        # (bootstrap_retries) gets past this.
+        await bot.wait_until(lambda: attempts >= 6, "six attempts while the network is down")
         down.close()
         await down.wait_closed()
         async with fake:  # the network is back, on the same address

@@ -30,7 +30,7 @@ class Bookkeeping(Database):
         text = normalise_question(question)
         if not text:
             return
-        with self._read_lock:  # the light connection's lock
+        with self._lock:
             self._light.execute("INSERT INTO gaps (question, count, last_day) VALUES (?, 1, ?) "
                                 "ON CONFLICT (question) DO UPDATE SET count = count + 1, "
                                 "last_day = excluded.last_day",

@@ -107,12 +107,15 @@ class Database:
         if not in_memory:
             self._db.execute("PRAGMA journal_mode = WAL")
         self._migrate()
-        # Reads and the gap count use a second connection with its own lock: in WAL mode
-        # they never wait for a writer's fsync, so the event loop is not held up by one.
-        # The gap report needs to survive a crash of the bot, not of the machine (NORMAL).
-        self._light, self._read_lock = self._db, self._lock
+        # Per-message bookkeeping (gap counts) needs to survive a crash of the bot, not of
+        # the machine: a second connection skips the fsync on every message.
+        # Reads get a third connection and their own lock: in WAL mode they never wait for
+        # a writer's fsync, so a read on the event loop is never held up by one.
+        self._light = self._reader = self._db
+        self._read_lock = self._lock
         if not in_memory:
-            self._light, self._read_lock = _connect(path, "NORMAL"), threading.RLock()
+            self._light = _connect(path, "NORMAL")
+            self._reader, self._read_lock = _connect(path, "NORMAL"), threading.RLock()
 
     def _migrate(self) -> None:
         """Create what is missing, upgrade older files; refuse a database from newer code."""
@@ -128,10 +131,11 @@ class Database:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
-        """Close both connections (they are the same one for an in-memory store)."""
+        """Close every connection (they are all the same one for an in-memory store)."""
         with self._lock, self._read_lock:
-            if self._light is not self._db:
-                self._light.close()
+            for extra in (self._light, self._reader):
+                if extra is not self._db:
+                    extra.close()
             self._db.close()
 
     def __enter__(self) -> Self:
@@ -156,7 +160,7 @@ class Database:
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """A read on the read connection: sees every committed write, waits for no fsync."""
         with self._read_lock:
-            return self._light.execute(sql, params).fetchall()
+            return self._reader.execute(sql, params).fetchall()
 
     def _write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """One-statement write; returns rowcount so callers can compare-and-set."""
