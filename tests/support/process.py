@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,9 +86,9 @@ class BotProcess:
             self.kill()
             await self.proc.wait()
 
-    async def wait_until(self, predicate: object, what: str, timeout: float = START_TIMEOUT) -> None:
+    async def wait_until(self, predicate: Callable[[], object], what: str,
+                         timeout: float = START_TIMEOUT) -> None:
         """Poll `predicate()` until true; fail with the child's log if it died or time ran out."""
-        assert callable(predicate)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not predicate():
