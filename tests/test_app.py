@@ -7,6 +7,7 @@ Each test runs the real command as a child process against the fake Bot API on 1
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -66,6 +67,16 @@ async def test_data_dir_that_cannot_be_created_is_refused(fake: FakeBotAPI, tmp_
     code, output = await run_to_exit(BotProcess(fake, data, log_dir=tmp_path))
     assert code == 1
     assert_one_error_line(output, f"error: cannot create DATA_DIR {data}: Not a directory")
+    assert sum(fake.arrived.values()) == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any directory")
+async def test_data_dir_that_is_not_writable_is_refused(fake: FakeBotAPI, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o500)
+    code, output = await run_to_exit(BotProcess(fake, data))
+    assert code == 1
+    assert_one_error_line(output, f"error: DATA_DIR {data} is not writable")
     assert sum(fake.arrived.values()) == 0
 
 
