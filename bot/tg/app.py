@@ -13,7 +13,7 @@ from pathlib import Path
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,7 +28,7 @@ from telegram.ext import (
 from bot.answers.engine import Engine
 from bot.answers.knowledge import KnowledgeErrors
 from bot.config import ConfigError, Settings
-from bot.logs import install_excepthooks, setup_logging
+from bot.logs import RedactSecrets, install_excepthooks, setup_logging
 from bot.storage import Store, StoreError, open_store
 from bot.tg import callbacks
 from bot.tg.context import BASE_ENGINE, CONTEXT_TYPES, SERVICES, SETTINGS, Services, services_of
@@ -43,7 +43,7 @@ from bot.tg.handlers import (
     scheduling,
     subscriptions,
 )
-from bot.tg.ratelimit import RetryingRateLimiter
+from bot.tg.ratelimit import RetryingRateLimiter, best_effort
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ async def _post_init(app: Application) -> None:
     store = app.bot_data[STORE] or open_store(settings.data_dir)
     services = Services(settings=settings, base=app.bot_data[BASE_ENGINE], store=store)
     app.bot_data[SERVICES] = services
-    await app.bot.set_my_commands(MEMBER_COMMANDS)
+    await best_effort(app.bot.set_my_commands(MEMBER_COMMANDS), "setting the command menu")
     await scheduling.restore(app)
     # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
     app.job_queue.run_repeating(gates.forget_idle, interval=600, name="forget-idle")
@@ -200,6 +200,10 @@ def run(knowledge_dir: Path | None = None) -> int:
         _serve(app, settings)
     except InvalidToken:
         print(TOKEN_REJECTED, file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # e.g. a webhook URL Telegram refuses
+        reason = RedactSecrets((settings.token,)).scrub(str(exc))
+        print(f"error: Telegram refused to start the bot: {reason}", file=sys.stderr)
         return 1
     return 0
 
