@@ -54,6 +54,7 @@ class Settings:
     flood_messages: int = 8
     flood_seconds: float = 30.0
     gap_days: int = 30  # unanswered questions are deleted after this many days (at most 30)
+    announce_wait_seconds: float = 600.0  # a bare /announce waits this long for the text
 
     @property
     def database(self) -> Path:
@@ -86,6 +87,7 @@ class Settings:
             announce_channel_id=_int(env, "ANNOUNCE_CHANNEL_ID"),
             admin_chat_id=_int(env, "ADMIN_CHAT_ID"),
             gap_days=_gap_days(env),
+            announce_wait_seconds=_int(env, "ANNOUNCE_WAIT_SECONDS", 600) or 600,
         )
 
 

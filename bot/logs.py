@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
+from types import TracebackType
 
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
@@ -49,3 +53,28 @@ def setup_logging(level: int = logging.INFO, secret: str = "") -> None:
         handler.addFilter(RedactSecrets((secret,)))
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def install_excepthooks(secret: str) -> None:
+    """Scrub the token from any uncaught exception, in the main thread or another one.
+
+    Python prints those to stderr itself, bypassing logging, and a Procfile host keeps
+    stderr. (The event loop's unhandled errors go through logging, so the filter covers them.)
+    """
+    redact = RedactSecrets((secret,))
+
+    def print_scrubbed(exc_type: type[BaseException], exc: BaseException | None,
+                       tb: TracebackType | None, heading: str = "") -> None:
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        sys.stderr.write(redact.scrub(heading + text))
+        sys.stderr.flush()
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        print_scrubbed(args.exc_type, args.exc_value, args.exc_traceback,
+                       f"Exception in thread {name}:\n")
+
+    sys.excepthook = print_scrubbed
+    threading.excepthook = thread_hook

@@ -3,13 +3,17 @@ writer for small throw-away knowledge directories that a test can then break on 
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import KnowledgeBase
+from bot.storage.db import Database
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import CHANNEL, RunningBot
 from tests.support.knowledge import KbWriter, write_kb_dir
@@ -53,3 +57,19 @@ async def bot(fake: FakeBotAPI, tmp_path: Path, engine: Engine) -> AsyncIterator
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+def writes_on_loop(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The store's durable writes (fsync'd transactions) made on the event loop's thread,
+    named by the store method that made them. A running bot should make none."""
+    seen: list[str] = []
+    real_tx = Database._tx
+
+    def watched(self: Database) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(sys._getframe(2).f_code.co_name)  # the store method inside its `with`
+        return real_tx(self)
+
+    monkeypatch.setattr(Database, "_tx", watched)
+    return seen

@@ -82,11 +82,13 @@ def test_everything_else_is_read_from_the_environment(tmp_path: Path) -> None:
         "TELEGRAM_BOT_TOKEN": TOKEN, "KNOWLEDGE_DIR": str(tmp_path / "kb"), "DATA_DIR": str(tmp_path),
         "TELEGRAM_API_URL": "http://127.0.0.1:8081/bot", "WEBHOOK_URL": "https://example.org/hook",
         "PORT": "8080", "ANNOUNCE_CHANNEL_ID": "-100555", "ADMIN_CHAT_ID": "42",
+        "ANNOUNCE_WAIT_SECONDS": "120",
     })
     assert s.knowledge_dir == tmp_path / "kb"
     assert s.database == tmp_path / "bot.sqlite3"
     assert s.api_url == "http://127.0.0.1:8081/bot" and s.webhook_url == "https://example.org/hook"
     assert (s.port, s.announce_channel_id, s.admin_chat_id) == (8080, -100555, 42)
+    assert s.announce_wait_seconds == 120
 
 
 def test_knowledge_dir_argument_wins_over_the_environment(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import SCHEMA_VERSION, Store
+from tests.support.v1_database import V1_SCHEMA
 
 T0 = datetime(2013, 11, 5, 9, 0, tzinfo=UTC)
 ORGANISER = 42
@@ -37,11 +38,8 @@ def store(clock: Clock) -> Iterator[Store]:
 def test_a_v1_database_keeps_its_gaps_and_gains_ids(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "v1.sqlite3"
     raw = sqlite3.connect(path)
-    raw.executescript("CREATE TABLE gaps (question TEXT PRIMARY KEY, count INTEGER NOT NULL, "
-                      "last_day TEXT NOT NULL) WITHOUT ROWID;"
-                      "INSERT INTO gaps VALUES ('strike pay?', 3, '2013-11-04'), "
-                      "('picket?', 1, '2013-11-05');"
-                      "PRAGMA user_version = 1;")
+    raw.executescript(V1_SCHEMA + "INSERT INTO gaps VALUES ('strike pay?', 3, '2013-11-04'), "
+                                  "('picket?', 1, '2013-11-05');")
     raw.close()
     with Store(path, clock=clock) as s:
         assert s.top_gaps() == [("strike pay?", 3), ("picket?", 1)]

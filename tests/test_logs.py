@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 
 import pytest
 
 from bot.logs import RedactSecrets, setup_logging
+from tests.support.knowledge import ROOT
 
 TOKEN = "123456789:AAE-fake_token_for_tests_only_xyz"
 OTHER_TOKEN = "987654321:ZZZ_another-token-shaped-thing_12"
@@ -100,3 +104,26 @@ def test_setup_logging_installs_one_filter_and_updates_the_secret(
     assert "second-secret-456" not in stream.getvalue()
     assert "a [REDACTED] b" in stream.getvalue()
     assert logging.getLogger("httpx").level == logging.WARNING
+
+
+@pytest.mark.parametrize("where", ["main", "thread"])
+def test_uncaught_exceptions_never_print_the_token(where: str) -> None:
+    """Python prints an uncaught traceback itself, past logging; a Procfile host keeps it."""
+    token = "1234567:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw-x"
+    program = textwrap.dedent(f"""
+        import threading
+        from bot.logs import install_excepthooks
+        install_excepthooks({token!r})
+        def fail():
+            raise RuntimeError("the token `{token}` was rejected")
+        if {where!r} == "thread":
+            worker = threading.Thread(target=fail)
+            worker.start()
+            worker.join()
+        else:
+            fail()
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert "RuntimeError: the token `[REDACTED]` was rejected" in done.stderr
+    assert token not in done.stderr and token.split(":")[1] not in done.stderr

@@ -45,7 +45,7 @@ def test_scheduled_london_time_becomes_utc(args: str, due_at: datetime, text: st
     [
         ("Strike on <b>Tuesday</b>", "Strike on <b>Tuesday</b>"),
         ("  first line\n\nsecond line \n", "first line\n\nsecond line"),
-        ("At the picket line from 7am", "At the picket line from 7am"),
+        ("Attend the picket line from 7am", "Attend the picket line from 7am"),
         ("attend the rally", "attend the rally"),
     ],
 )
@@ -63,6 +63,11 @@ def test_immediate_text_is_kept_verbatim(args: str, text: str) -> None:
         ("at 2013-11-05 12:00:00 Strike", "couldn't read"),
         ("at 2013-11-05 noon Strike", "couldn't read"),
         ("at 12:00 Strike", "couldn't read"),
+        # The word "at" first always asks for a schedule, never a post-now of the literal text.
+        ("at tomorrow 9am strike", "Use: at YYYY-MM-DD HH:MM"),
+        ("At the picket line from 7am", "send /announce on its own"),
+        ("at", "Use: at YYYY-MM-DD HH:MM"),
+        ("AT\n9am strike", "Use: at YYYY-MM-DD HH:MM"),
         ("at 2013-02-30 12:00 Strike", "isn't a real date"),
         ("at 2013-11-05 25:00 Strike", "isn't a real date"),
         ("at 2013-11-05 12:00", "Add the text"),

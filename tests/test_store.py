@@ -12,11 +12,13 @@ import pytest
 from bot.storage import (
     SCHEMA_VERSION,
     Announcement,
+    DeliveryCounts,
     InvalidTransition,
     NotFound,
     Store,
     normalise_question,
 )
+from tests.support.v1_database import V1_SCHEMA
 
 T0 = datetime(2013, 11, 1, 9, 0, tzinfo=UTC)
 CHANNEL = -100123
@@ -91,6 +93,23 @@ def test_file_db_reopens_idempotently_and_keeps_data(tmp_path: Path, clock: Cloc
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.close()
+
+
+
+
+def test_a_v1_database_is_upgraded_without_dming_old_posts_again(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.executescript(V1_SCHEMA)
+    raw.close()
+    with Store(path) as s:
+        assert s.unreported() == [] and s.unfinished_deliveries() == []  # told and finished long ago
+        assert s.recover_deliveries() == []
+        assert s.delivery_counts(1).unknown == 1  # the one in flight is not claimed as sent
+        assert s._db.execute("SELECT name FROM sqlite_master WHERE name = 'progress'").fetchall() == []
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     raw.close()
 
 
@@ -181,7 +200,7 @@ def test_begin_send_race_across_connections(tmp_path: Path, clock: Clock) -> Non
     [
         ("draft", True, True, False),
         ("scheduled", True, True, True),
-        ("uncertain", True, True, False),
+        ("uncertain", False, True, False),  # only from its newest "please check" message
         ("posted", False, False, False),
         ("deleted", False, False, False),
     ],
@@ -194,6 +213,18 @@ def test_transition_table(store: Store, state: str, can_send: bool, can_cancel: 
     assert store.unschedule(c.id, ORGANISER) is can_unschedule
     after = store.get(b.id)
     assert after is not None and after.state == ("cancelled" if can_cancel else state)
+
+
+def test_post_again_only_from_the_newest_check_message(store: Store) -> None:
+    """A "Post again" press re-delivered after a crash must not post a second time."""
+    ann = in_state(store, "uncertain")
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=None) is False
+    store.set_check_message(ann.id, 41)
+    store.set_check_message(ann.id, 42)  # asked again (after a restart)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=41) is False
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=42) is True
+    store.recover_after_restart()  # it crashed while sending again
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=42) is False  # stale
 
 
 def test_cancelled_is_final(store: Store) -> None:
@@ -297,8 +328,9 @@ def test_resolve_uncertain_with_message_id_and_not_posted(store: Store) -> None:
 
 def test_post_again_from_uncertain(store: Store) -> None:
     ann = in_state(store, "uncertain")
-    assert store.begin_send(ann.id, CHANNEL, ORGANISER)
-    assert store.begin_send(ann.id, CHANNEL, ORGANISER) is False
+    store.set_check_message(ann.id, 7)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=7)
+    assert store.begin_send(ann.id, CHANNEL, ORGANISER, check_message_id=7) is False
     assert store.mark_posted(ann.id, 3, T0).state == "posted"
 
 
@@ -378,6 +410,7 @@ def test_every_state_change_is_audited(store: Store) -> None:
         ("schedule", ORGANISER, ann.id),
         ("begin_send", None, ann.id),
         ("posted", None, ann.id),
+        ("delivery_started", None, ann.id),  # in the same transaction as the post
         ("edit", OTHER, ann.id),
         ("delete", OTHER, ann.id),
         ("create", ORGANISER, other.id),
@@ -391,8 +424,9 @@ def test_every_state_change_is_audited(store: Store) -> None:
 def test_recovery_and_resolution_are_audited(store: Store) -> None:
     ann = in_state(store, "uncertain")
     store.resolve_uncertain(ann.id, OTHER, posted=True, message_id=5)
-    top = store.audit(2)
-    assert [(e.action, e.actor_id) for e in top] == [("resolve_posted", OTHER),
+    top = store.audit(3)
+    assert [(e.action, e.actor_id) for e in top] == [("delivery_started", None),
+                                                      ("resolve_posted", OTHER),
                                                       ("recovered_uncertain", None)]
 
 
@@ -441,13 +475,19 @@ def test_delivery_claim_finish_progress(store: Store) -> None:
     assert store.claim_delivery(ann.id, 10) is False  # claimed once only
     assert store.next_pending(ann.id) == [11, 12, 13]
     assert store.delivery_progress(ann.id) == (0, 4)  # sending is not done
-    assert store.finish_delivery(ann.id, 10, ok=True) is True
-    assert store.finish_delivery(ann.id, 10, ok=False) is False  # already finished
+    assert store.finish_delivery(ann.id, 10, "sent") is True
+    assert store.finish_delivery(ann.id, 10, "failed") is False  # already finished
     assert store.claim_delivery(ann.id, 11)
-    store.finish_delivery(ann.id, 11, ok=False)
+    store.finish_delivery(ann.id, 11, "failed")
     assert store.delivery_progress(ann.id) == (2, 4)
-    assert store.finish_delivery(ann.id, 12, ok=True) is False  # never claimed
+    assert store.finish_delivery(ann.id, 12, "sent") is False  # never claimed
     assert store.claim_delivery(ann.id, 99) is False  # not in the snapshot
+    assert store.claim_delivery(ann.id, 12)
+    store.finish_delivery(ann.id, 12, "unknown")
+    assert store.delivery_counts(ann.id) == DeliveryCounts(sent=1, failed=1, blocked=0, unknown=1,
+                                                           pending=1)
+    with pytest.raises(ValueError):
+        store.finish_delivery(ann.id, 13, "blocked")  # blocked members are forgotten instead
 
 
 def test_unsubscribe_mid_delivery_leaves_nothing(store: Store) -> None:
@@ -456,7 +496,7 @@ def test_unsubscribe_mid_delivery_leaves_nothing(store: Store) -> None:
     ann = posted(store)
     store.start_delivery(ann.id)
     store.claim_delivery(ann.id, 7770010)
-    store.finish_delivery(ann.id, 7770010, ok=True)
+    store.finish_delivery(ann.id, 7770010, "sent")
     assert store.unsubscribe(7770011)
     assert store.unsubscribe(7770010)
     assert store.next_pending(ann.id) == [7770012]
@@ -478,11 +518,40 @@ def test_remove_blocked_while_sending(store: Store) -> None:
     store.start_delivery(ann.id)
     store.claim_delivery(ann.id, 10)
     assert store.remove_blocked(10) is True
-    assert store.finish_delivery(ann.id, 10, ok=False) is False
+    assert store.finish_delivery(ann.id, 10, "failed") is False
     assert (store.is_subscribed(10), store.delivery_progress(ann.id)) == (False, (0, 0))
 
 
-def test_recover_deliveries_treats_sending_as_sent(store: Store) -> None:
+def test_a_blocked_member_is_forgotten_but_counted(store: Store) -> None:
+    for chat in (10, 11):
+        store.subscribe(chat)
+    ann = posted(store)
+    store.claim_delivery(ann.id, 10)
+    store.delivery_blocked(ann.id, 10)
+    assert not store.is_subscribed(10) and store.next_pending(ann.id) == [11]
+    assert store._db.execute("SELECT COUNT(*) FROM deliveries WHERE chat_id = 10").fetchone()[0] == 0
+    assert store.delivery_counts(ann.id) == DeliveryCounts(sent=0, failed=0, blocked=1, unknown=0,
+                                                           pending=1)
+
+
+def test_posting_starts_delivery_in_the_same_step(store: Store) -> None:
+    """A post recorded without its delivery (the bot died in between) reached nobody."""
+    for chat in (10, 11):
+        store.subscribe(chat)
+    ann = posted(store)  # mark_posted only: nobody called start_delivery
+    assert store.next_pending(ann.id) == [10, 11]
+    assert [a.id for a in store.unreported()] == [ann.id]
+    assert [a.id for a in store.unfinished_deliveries()] == [ann.id]
+    store.mark_reported(ann.id)
+    store.mark_delivery_done(ann.id)
+    assert store.unreported() == [] and store.unfinished_deliveries() == []
+    there = in_state(store, "uncertain")
+    store.resolve_uncertain(there.id, OTHER, posted=True)
+    assert store.next_pending(there.id) == [10, 11]
+    assert [(a.id, a.report_to) for a in store.unreported()] == [(there.id, OTHER)]
+
+
+def test_recover_deliveries_treats_sending_as_unknown(store: Store) -> None:
     for chat in (10, 11, 12):
         store.subscribe(chat)
     a = posted(store, "a")
@@ -491,10 +560,11 @@ def test_recover_deliveries_treats_sending_as_sent(store: Store) -> None:
     store.start_delivery(b.id)
     for chat in (10, 11, 12):
         store.claim_delivery(b.id, chat)
-        store.finish_delivery(b.id, chat, ok=True)
+        store.finish_delivery(b.id, chat, "sent")
     store.claim_delivery(a.id, 10)  # crash while DMing chat 10
     assert store.recover_deliveries() == [a.id]  # b is finished, nothing to resume
     assert store.delivery_progress(a.id) == (1, 3)
+    assert store.delivery_counts(a.id).unknown == 1  # not "sent": nobody knows
     assert store.next_pending(a.id) == [11, 12]  # chat 10 is never DMed twice
     assert store.claim_delivery(a.id, 10) is False
 

@@ -14,7 +14,7 @@ from bot.storage.records import Announcement, AuditEntry, InvalidTransition, Not
 
 _COLUMNS = (
     "id, text, author_id, state, created_at, due_at, posted_at, channel_id, message_id, "
-    "late, preview_chat_id, preview_message_id"
+    "late, preview_chat_id, preview_message_id, report_to"
 )
 
 
@@ -25,6 +25,7 @@ def _row_to_announcement(row: tuple[Any, ...]) -> Announcement:
         created_at=parse_utc(row[4]),  # type: ignore[arg-type]  # NOT NULL column
         due_at=parse_utc(row[5]), posted_at=parse_utc(row[6]), channel_id=row[7], message_id=row[8],
         late=bool(row[9]), preview_chat_id=row[10], preview_message_id=row[11],
+        report_to=row[12],
     )
 
 
@@ -39,17 +40,19 @@ class Outbox(Database):
 
     def _change(self, ann_id: int, allowed: tuple[str, ...], new_state: str,
                 actor_id: int | None, action: str, detail: str | None = None,
-                extra_where: str = "", **cols: Any) -> bool:
+                extra_where: str = "", extra_params: tuple[Any, ...] = (), **cols: Any) -> bool:
         """Compare-and-set: only one caller can move a row out of ``allowed``."""
         sets = ", ".join(f"{c} = ?" for c in ("state", *cols))
         marks = ", ".join("?" * len(allowed))
         with self._tx() as db:
             cur = db.execute(f"UPDATE announcements SET {sets} "
                              f"WHERE id = ? AND state IN ({marks}){extra_where}",
-                             (new_state, *cols.values(), ann_id, *allowed))
+                             (new_state, *cols.values(), ann_id, *allowed, *extra_params))
             if cur.rowcount != 1:
                 return False
             self._audit(db, actor_id, action, ann_id, detail)
+            if new_state == "posted" and "posted" not in allowed:
+                self._snapshot_subscribers(db, ann_id)
         if "posted" in (new_state, *allowed):
             self.posted_generation += 1
         return True
@@ -108,13 +111,33 @@ class Outbox(Database):
         return self._change(ann_id, ("scheduled",), "cancelled", actor_id, "unschedule")
 
     def begin_send(self, ann_id: int, channel_id: int, actor_id: int | None,
-                   late: bool = False) -> bool:
-        """Record the intent to post BEFORE calling Telegram; False = someone else has it."""
+                   late: bool = False, check_message_id: int | None = None) -> bool:
+        """Record the intent to post BEFORE calling Telegram; False = someone else has it.
+
+        An uncertain post is sent again only from the latest "please check the channel"
+        message (`check_message_id`): Telegram re-delivers a button press whose
+        acknowledgement a crash cut off, and that stale press must not post a second time.
+        Whoever pressed Post (else the author, for a scheduled post) is told the outcome,
+        even by a restarted bot, so their chat is recorded with the intent.
+        """
         return self._change(
             ann_id, ("draft", "scheduled", "uncertain"), "sending", actor_id, "begin_send",
             f"channel {channel_id}" + (" (late)" if late else ""),
+            extra_where=" AND (state != 'uncertain' OR check_message_id = ?)",
+            extra_params=(check_message_id,),
             channel_id=channel_id, late=int(late), send_started_at=self._now(),
+            report_to=actor_id if actor_id is not None else self._author(ann_id),
+            check_message_id=None,
         )
+
+    def set_check_message(self, ann_id: int, message_id: int) -> None:
+        """The organiser's newest "please check the channel" message: only its Post again counts."""
+        self._write("UPDATE announcements SET check_message_id = ? WHERE id = ? AND state = 'uncertain'",
+                    (message_id, ann_id))
+
+    def _author(self, ann_id: int) -> int | None:
+        found = self._query("SELECT author_id FROM announcements WHERE id = ?", (ann_id,))
+        return found[0][0] if found else None
 
     def mark_uncertain(self, ann_id: int, reason: str) -> Announcement:
         """The send may or may not have reached Telegram (connection lost mid-request)."""
@@ -122,6 +145,8 @@ class Outbox(Database):
         return self._require(ann_id, ok, "sending")
 
     def mark_posted(self, ann_id: int, message_id: int, posted_at: datetime) -> Announcement:
+        """Record the channel message AND start delivery, in one transaction: a crash
+        right after posting cannot leave a posted announcement that no member receives."""
         ok = self._change(ann_id, ("sending",), "posted", None, "posted",
                           f"message {message_id}", message_id=message_id,
                           posted_at=utc_text(posted_at))
@@ -154,21 +179,41 @@ class Outbox(Database):
 
         "Post again" should call begin_send directly instead.
         """
-        if posted:
+        if posted:  # delivery starts in the same transaction, as in mark_posted
             with self._tx() as db:
                 cur = db.execute("UPDATE announcements SET state = 'posted', message_id = ?, "
-                                 "posted_at = COALESCE(send_started_at, ?) "
-                                 "WHERE id = ? AND state = 'uncertain'",
-                                 (message_id, self._now(), ann_id))
+                                 "posted_at = COALESCE(send_started_at, ?), report_to = ?, "
+                                 "reported_at = NULL WHERE id = ? AND state = 'uncertain'",
+                                 (message_id, self._now(), actor_id, ann_id))
                 ok = cur.rowcount == 1
                 if ok:
                     self._audit(db, actor_id, "resolve_posted", ann_id,
                                 f"message {message_id}" if message_id else "message unknown")
+                    self._snapshot_subscribers(db, ann_id)
             self.posted_generation += ok
         else:
             ok = self._change(ann_id, ("uncertain",), "draft", actor_id, "resolve_not_posted",
                               channel_id=None, late=0, send_started_at=None)
         return self._require(ann_id, ok, "uncertain")
+
+    def unreported(self) -> list[Announcement]:
+        """Posted, but the organiser was never told (the bot died first): tell them now."""
+        return self._select("WHERE state = 'posted' AND reported_at IS NULL "
+                            "AND report_to IS NOT NULL ORDER BY id")
+
+    def mark_reported(self, ann_id: int) -> None:
+        """The organiser has the confirmation; a restart does not send it again."""
+        self._write("UPDATE announcements SET reported_at = ? WHERE id = ?", (self._now(), ann_id))
+
+    def unfinished_deliveries(self) -> list[Announcement]:
+        """Posted announcements whose delivery has not been reported finished: resume them."""
+        return self._select("WHERE state = 'posted' AND delivery_started_at IS NOT NULL "
+                            "AND delivery_done_at IS NULL ORDER BY id")
+
+    def mark_delivery_done(self, ann_id: int) -> None:
+        """The final report went out; nothing is left to resume for this announcement."""
+        self._write("UPDATE announcements SET delivery_done_at = ? WHERE id = ?",
+                    (self._now(), ann_id))
 
     def uncertain(self) -> list[Announcement]:
         """Posts whose fate an organiser still has to confirm."""

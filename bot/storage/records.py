@@ -36,6 +36,7 @@ class Announcement:
     late: bool
     preview_chat_id: int | None
     preview_message_id: int | None
+    report_to: int | None = None  # the organiser's chat told about the post and its delivery
 
     @property
     def is_live(self) -> bool:

@@ -16,10 +16,13 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 FORMAT_HINT = "Use: at YYYY-MM-DD HH:MM your announcement (London time), e.g. at 2013-11-05 12:00 …"
+LITERAL_HINT = ("To post a text that starts with the word “at”, send /announce on its own, "
+                "then the text in your next message.")
 
-# "at" followed by something date-like starts a schedule; anything else is plain text,
-# so "At the picket line…" still posts immediately.
-_SCHEDULE = re.compile(r"at\s+(?=\d)(\S+)(?:\s+(\S+))?(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
+# The word "at" first always means a schedule: "at tomorrow 9am strike" is refused with the
+# expected format rather than posted now as the literal text "at tomorrow 9am strike".
+_AT_WORD = re.compile(r"at(?:\s|$)", re.IGNORECASE)
+_SCHEDULE = re.compile(r"at\s+(\S+)(?:\s+(\S+))?(?:\s+(.*))?", re.IGNORECASE | re.DOTALL)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 _ID = re.compile(r"#?(\d{1,18})", re.ASCII)
@@ -62,7 +65,7 @@ def _parse_when(date_text: str, time_text: str | None) -> datetime:
     date_m = _DATE.fullmatch(date_text)
     time_m = _TIME.fullmatch(time_text or "")
     if date_m is None or time_m is None:
-        raise ScheduleError(f"I couldn't read that date and time. {FORMAT_HINT}")
+        raise ScheduleError(f"I couldn't read that date and time. {FORMAT_HINT} {LITERAL_HINT}")
     year, month, day = (int(g) for g in date_m.groups())
     hour, minute = (int(g) for g in time_m.groups())
     try:
@@ -80,9 +83,11 @@ def parse_announce_args(args: str, now: datetime) -> AnnounceRequest:
     if not body:
         raise ScheduleError("Nothing to announce: put the text after the command, or "
                             "'at YYYY-MM-DD HH:MM text' to schedule it (London time).")
+    if not _AT_WORD.match(body):
+        return AnnounceRequest(text=body, due_at=None)
     match = _SCHEDULE.fullmatch(body)
     if match is None:
-        return AnnounceRequest(text=body, due_at=None)
+        raise ScheduleError(f"I couldn't read a date and time after “at”. {FORMAT_HINT} {LITERAL_HINT}")
     date_text, time_text, text = match.groups()
     due_at = london_to_utc(_parse_when(date_text, time_text))
     if due_at <= now:

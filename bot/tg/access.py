@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.tg.callbacks import BadCallback
 from bot.tg.context import BotContext
+from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,9 @@ def organiser_button(parse: Callable[[str | None], tuple[str, int]]) -> Callable
             except BadCallback:
                 await query.answer(STALE_BUTTON, show_alert=True)
                 return
-            await query.answer()
+            # Best effort: a press re-delivered after a restart is too old to answer, but its
+            # action must still reach the store, which refuses it if it is spent.
+            await best_effort(query.answer(), "answering the button")
             await on_press(query, context, action, number)
 
         handler.__doc__ = on_press.__doc__

@@ -17,16 +17,17 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.answers.announcements import excerpt
-from bot.storage import Announcement
+from bot.storage import Announcement, DeliveryCounts
 from bot.storage.schedule import format_london
 from bot.tg import keyboards
-from bot.tg.context import BotContext, Services
+from bot.tg.context import BotContext, Services, off_loop, services_of
 from bot.tg.ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
+from bot.tg.textlimits import fits, subscriber_messages
 
 log = logging.getLogger(__name__)
 
@@ -64,26 +65,24 @@ def _retry_delay(error: RetryAfter) -> float:
 
 
 def channel_text(ann: Announcement, late: bool) -> str:
-    """The post as it appears in the channel; a late one says when it was due."""
+    """The post as it appears in the channel; a late one says when it was due (if that fits)."""
     if late and ann.due_at:
-        return f"{ann.text}\n\n<i>Delayed post: scheduled for {format_london(ann.due_at)}.</i>"
+        marked = f"{ann.text}\n\n<i>Delayed post: scheduled for {format_london(ann.due_at)}.</i>"
+        if fits(marked):
+            return marked
     return ann.text
 
 
-def subscriber_text(ann: Announcement, union: str) -> str:
-    return (
-        f"📢 <b>{union} announcement</b>\n\n{ann.text}\n\n"
-        "<i>You get these because you sent /subscribe. Send /unsubscribe to stop.</i>"
-    )
-
-
 async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | None,
-                  late: bool = False) -> PublishResult:
-    """Post one announcement to the channel at most once; the outbox row says what happened."""
+                  late: bool = False, check_message_id: int | None = None) -> PublishResult:
+    """Post one announcement to the channel at most once; the outbox row says what happened.
+
+    `check_message_id`: the "please check" message whose Post again was pressed.
+    """
     store, channel = services.store, services.settings.announce_channel_id
     if channel is None:
         return PublishResult(Outcome.FAILED, store.get(ann_id), "ANNOUNCE_CHANNEL_ID is not set")
-    if not store.begin_send(ann_id, channel, actor_id, late):
+    if not await off_loop(store.begin_send, ann_id, channel, actor_id, late, check_message_id):
         return PublishResult(Outcome.TAKEN, store.get(ann_id))
     ann = store.get(ann_id)
     assert ann is not None
@@ -95,80 +94,111 @@ async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | Non
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))
         except (BadRequest, Forbidden) as exc:
-            store.mark_send_failed(ann_id, exc.message)
+            await off_loop(store.mark_send_failed, ann_id, exc.message)
             log.warning("announcement %d refused by Telegram: %s", ann_id, exc.message)
             return PublishResult(Outcome.FAILED, store.get(ann_id), exc.message)
         except NetworkError as exc:
             if not never_reached_telegram(exc):
                 log.warning("announcement %d: outcome unknown (%s)", ann_id,
                             type(exc.__cause__).__name__)
-                return PublishResult(Outcome.UNCERTAIN, store.mark_uncertain(ann_id, str(exc)))
+                return PublishResult(Outcome.UNCERTAIN,
+                                     await off_loop(store.mark_uncertain, ann_id, str(exc)))
             await asyncio.sleep(backoff)
             backoff *= 2
         else:
-            posted = store.mark_posted(ann_id, message.message_id, message.date or datetime.now(UTC))
+            # Recording the post starts its delivery in the same transaction (see Outbox).
+            posted = await off_loop(store.mark_posted, ann_id, message.message_id,
+                                    message.date or datetime.now(UTC))
             log.info("announcement %d posted as channel message %d", ann_id, message.message_id)
             return PublishResult(Outcome.POSTED, posted)
-    store.mark_send_failed(ann_id, "Telegram could not be reached")
+    await off_loop(store.mark_send_failed, ann_id, "Telegram could not be reached")
     reason = "Telegram could not be reached; nothing was posted"
     return PublishResult(Outcome.FAILED, store.get(ann_id), reason)
 
 
-async def _dm(bot: Bot, services: Services, chat_id: int, text: str) -> bool:
-    """One subscriber DM; at most once, so an ambiguous failure counts as sent."""
+async def _dm(bot: Bot, chat_id: int, parts: list[str]) -> str:
+    """One subscriber's DM (one or more messages), at most once.
+
+    Returns sent, failed, blocked, or unknown: the connection died after a request left, so
+    nobody knows whether it arrived, and it is neither repeated nor counted as sent.
+    """
+    for part in parts:
+        outcome = await _send_once(bot, chat_id, part)
+        if outcome != "sent":
+            return outcome
+    return "sent"
+
+
+async def _send_once(bot: Bot, chat_id: int, text: str) -> str:
+    """One message, retried only while Telegram certainly did not act on it."""
     backoff = FIRST_BACKOFF
     for _ in range(SEND_ATTEMPTS):
         try:
             await bot.send_message(chat_id, text, **_at_most_once(bot))
-            return True
+            return "sent"
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))
         except Forbidden:
-            services.store.remove_blocked(chat_id)  # they blocked the bot: forget them
-            return False
+            return "blocked"  # they blocked the bot: forget them
         except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                services.store.remove_blocked(chat_id)
-            return False
+            return "blocked" if "chat not found" in exc.message.lower() else "failed"
         except NetworkError as exc:
             if not never_reached_telegram(exc):
-                return True
+                return "unknown"
             await asyncio.sleep(backoff)
             backoff *= 2
-    return False
+    return "failed"
 
 
-async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | None) -> tuple[int, int]:
-    """DM a posted announcement to every subscriber once, resuming where a restart left off."""
+async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | None) -> DeliveryCounts | None:
+    """DM a posted announcement to every subscriber once, resuming where a restart left off,
+    and tell the organiser how it went: sent, failed, blocked, unknown."""
     store = services.store
     ann = store.get(ann_id)
     if ann is None or ann.state != "posted":
-        return 0, 0
-    store.start_delivery(ann_id)
-    text = subscriber_text(ann, services.engine.kb.texts.union)
-    done, total = store.delivery_progress(ann_id)
-    progress = None
-    if report_to is not None and total:
-        progress = await bot.send_message(report_to, _progress(done, total))
+        return None
+    await off_loop(store.start_delivery, ann_id)  # already started by the post; kept for old rows
+    parts = subscriber_messages(ann.text, services.engine.kb.texts.union)
+    progress: Message | None = None
+    if report_to is not None and store.delivery_counts(ann_id).total:
+        try:
+            progress = await bot.send_message(report_to, _progress(store.delivery_counts(ann_id)))
+        except TelegramError as exc:
+            log.info("progress message skipped: %s", type(exc).__name__)
     last = time.monotonic()
     while batch := store.next_pending(ann_id, BATCH):
         for chat_id in batch:
-            if store.claim_delivery(ann_id, chat_id):
-                store.finish_delivery(ann_id, chat_id, await _dm(bot, services, chat_id, text))
+            if await off_loop(store.claim_delivery, ann_id, chat_id):
+                outcome = await _dm(bot, chat_id, parts)
+                if outcome == "blocked":
+                    await off_loop(store.delivery_blocked, ann_id, chat_id)
+                else:
+                    await off_loop(store.finish_delivery, ann_id, chat_id, outcome)
             if progress is not None and time.monotonic() - last > PROGRESS_EVERY:
-                done, total = store.delivery_progress(ann_id)
-                await best_effort(progress.edit_text(_progress(done, total)), "progress edit")
+                counts = store.delivery_counts(ann_id)
+                await best_effort(progress.edit_text(_progress(counts)), "progress edit")
                 last = time.monotonic()
-    done, total = store.delivery_progress(ann_id)
+    counts = store.delivery_counts(ann_id)
     if progress is not None:
-        await best_effort(progress.edit_text(_progress(done, total, finished=True)), "progress edit")
-    log.info("announcement %d delivered: %d of %d", ann_id, done, total)
-    return done, total
+        await best_effort(progress.edit_text(_progress(counts, finished=True)), "progress edit")
+    if store.get(ann_id).state == "posted":  # type: ignore[union-attr]  # rows are never removed
+        await off_loop(store.mark_delivery_done, ann_id)
+    log.info("announcement %d delivered: %d sent, %d failed, %d blocked, %d unknown, %d pending",
+             ann_id, counts.sent, counts.failed, counts.blocked, counts.unknown, counts.pending)
+    return counts
 
 
-def _progress(done: int, total: int, finished: bool = False) -> str:
+def _progress(counts: DeliveryCounts, finished: bool = False) -> str:
+    """The organiser's view: only a DM Telegram accepted counts as sent."""
     state = "Finished: sent" if finished else "Sending to subscribers: sent"
-    return f"{state} {done:,} of {total:,}."
+    text = f"{state} {counts.sent:,} of {counts.total:,}."
+    extras = [f"{n:,} {what}" for n, what in (
+        (counts.failed, "failed"),
+        (counts.blocked, "blocked the bot (removed)"),
+        (counts.unknown, "unknown: interrupted by a restart, not sent again"),
+        (counts.pending if finished else 0, "not sent: the post was deleted"),
+    ) if n]
+    return text + (" " + "; ".join(extras) + "." if extras else "")
 
 
 def start_delivery(app: Application, ann_id: int, report_to: int | None) -> None:
@@ -193,11 +223,10 @@ async def report(app: Application, result: PublishResult, chat_id: int) -> None:
     if ann is None:
         return
     if result.outcome is Outcome.POSTED:
-        await bot.send_message(
-            chat_id, f"✅ #{ann.id} posted to the channel (message id {ann.message_id}).",
-            reply_markup=keyboards.announcement(ann.id, ("📌 Pin it", "pin")),
-        )
-        start_delivery(app, ann.id, chat_id)
+        try:
+            await confirm_posted(app, ann, chat_id)
+        finally:  # delivery was recorded with the post: it goes ahead whatever happens here
+            start_delivery(app, ann.id, chat_id)
     elif result.outcome is Outcome.TAKEN:
         await bot.send_message(chat_id, f"{already(ann)}; nothing more was sent.")
     elif result.outcome is Outcome.FAILED:
@@ -206,14 +235,27 @@ async def report(app: Application, result: PublishResult, chat_id: int) -> None:
             reply_markup=keyboards.announcement(ann.id, ("Try again", "post")),
         )
     else:
-        await ask_to_check(bot, ann, chat_id)
+        await ask_to_check(app, ann, chat_id)
 
 
-async def ask_to_check(bot: Bot, ann: Announcement, chat_id: int) -> None:
-    """The outcome is unknown: a person checks the channel; the bot never re-posts on its own."""
-    await bot.send_message(
+async def confirm_posted(app: Application, ann: Announcement, chat_id: int) -> None:
+    """Tell the organiser the post is in the channel, with a Pin button; a restarted bot
+    calls this for every post whose organiser was never told."""
+    where = f" (message id {ann.message_id})" if ann.message_id is not None else ""
+    await app.bot.send_message(
+        chat_id, f"✅ #{ann.id} posted to the channel{where}.",
+        reply_markup=keyboards.announcement(ann.id, ("📌 Pin it", "pin")) if ann.is_live else None,
+    )
+    await off_loop(services_of(app).store.mark_reported, ann.id)
+
+
+async def ask_to_check(app: Application, ann: Announcement, chat_id: int) -> None:
+    """The outcome is unknown: a person checks the channel; the bot never re-posts on its own.
+    Only this newest question's Post again can send it again."""
+    asked = await app.bot.send_message(
         chat_id,
         f"⚠️ I can't tell whether #{ann.id} reached the channel (“{excerpt(ann.text)}”). "
         "Please check the channel, then tell me:",
         reply_markup=keyboards.announcement(ann.id, ("It's there", "there"), ("Post again", "again")),
     )
+    await off_loop(services_of(app).store.set_check_message, ann.id, asked.message_id)

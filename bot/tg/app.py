@@ -13,6 +13,7 @@ from pathlib import Path
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -27,8 +28,8 @@ from telegram.ext import (
 from bot.answers.engine import Engine
 from bot.answers.knowledge import KnowledgeErrors
 from bot.config import ConfigError, Settings
-from bot.logs import setup_logging
-from bot.storage import Store
+from bot.logs import RedactSecrets, install_excepthooks, setup_logging
+from bot.storage import Store, StoreError, open_store
 from bot.tg import callbacks
 from bot.tg.context import BASE_ENGINE, CONTEXT_TYPES, SERVICES, SETTINGS, Services, services_of
 from bot.tg.handlers import (
@@ -45,9 +46,14 @@ from bot.tg.handlers import (
     scheduling,
     subscriptions,
 )
-from bot.tg.ratelimit import RetryingRateLimiter
+from bot.tg.ratelimit import RetryingRateLimiter, best_effort
 
 log = logging.getLogger(__name__)
+
+STORE = "store"  # bot_data key: the store opened by `run` before Telegram is contacted
+# At boot, retry for ever while Telegram cannot be reached (a rejected token still stops it).
+RETRY_FOR_EVER = -1
+TOKEN_REJECTED = "error: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather"
 
 NO_PREVIEWS = LinkPreviewOptions(is_disabled=True)
 MEMBER_COMMANDS = [
@@ -60,8 +66,8 @@ MEMBER_COMMANDS = [
 ]
 
 
-def build_application(settings: Settings, engine: Engine) -> Application:
-    """The bot, ready to run; resources open in post_init and close in post_shutdown."""
+def build_application(settings: Settings, engine: Engine, store: Store | None = None) -> Application:
+    """The bot, ready to run; the store (opened here if not given) closes in post_shutdown."""
     builder = (
         Application.builder()
         .token(settings.token)
@@ -78,6 +84,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     app = builder.build()
     app.bot_data[SETTINGS] = settings
     app.bot_data[BASE_ENGINE] = engine
+    app.bot_data[STORE] = store
     register(app)
     return app
 
@@ -89,14 +96,14 @@ def register(app: Application) -> None:
     fresh = filters.UpdateType.MESSAGE
     edited = filters.UpdateType.EDITED_MESSAGE
 
-    # Group -3: an update already handled before a restart goes no further.
-    app.add_handler(TypeHandler(Update, gates.once_only), group=-3)
+    # No update de-duplication of our own: PTB acknowledges updates by offset, and stored
+    # update ids would make the bot deaf when Telegram restarts its numbering.
     # Group -2: flood control for private chats (one notice, then silence; organisers exempt).
     app.add_handler(TypeHandler(Update, gates.flood_gate), group=-2)
 
     # Organisers: /announce and the text that may follow it, as one conversation. It comes
     # first so a waiting organiser's text is the announcement, not a question.
-    app.add_handler(announce.conversation())
+    app.add_handler(announce.conversation(app.bot_data[SETTINGS].announce_wait_seconds))
     app.add_handler(CommandHandler("cancel", announce.nothing_to_cancel))
 
     # Members' commands: /start, /help, /topics, /sources and /ask in any chat; subscribing
@@ -159,11 +166,10 @@ def register(app: Application) -> None:
 async def _post_init(app: Application) -> None:
     """Open the store, build the services, restore announcements and schedules."""
     settings: Settings = app.bot_data[SETTINGS]
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database)
+    store = app.bot_data[STORE] or open_store(settings.data_dir)
     services = Services(settings=settings, base=app.bot_data[BASE_ENGINE], store=store)
     app.bot_data[SERVICES] = services
-    await app.bot.set_my_commands(MEMBER_COMMANDS)
+    await best_effort(app.bot.set_my_commands(MEMBER_COMMANDS), "setting the command menu")
     await scheduling.restore(app)
     # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
     app.job_queue.run_repeating(gates.forget_idle, interval=600, name="forget-idle")
@@ -171,8 +177,17 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    if SERVICES in app.bot_data:
-        services_of(app).store.close()
+    """Close the store, whether or not post_init got as far as building the services."""
+    store = services_of(app).store if SERVICES in app.bot_data else app.bot_data.get(STORE)
+    if store is not None:
+        store.close()
+
+
+class _QuietInvalidToken(logging.Filter):
+    """`run` reports a rejected token in one line; PTB's traceback of it would only add noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
 
 
 def run(knowledge_dir: Path | None = None) -> int:
@@ -190,7 +205,28 @@ def run(knowledge_dir: Path | None = None) -> int:
         print("error: the knowledge base failed `check`; the bot will not start", file=sys.stderr)
         return 1
     setup_logging(secret=settings.token)
-    app = build_application(settings, engine)
+    install_excepthooks(settings.token)
+    try:  # the data directory and database first: a bad DATA_DIR never reaches Telegram
+        store = open_store(settings.data_dir)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    logging.getLogger("telegram.ext").addFilter(_QuietInvalidToken())
+    app = build_application(settings, engine, store)
+    try:
+        _serve(app, settings)
+    except InvalidToken:
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # e.g. a webhook URL Telegram refuses
+        reason = RedactSecrets((settings.token,)).scrub(str(exc))
+        print(f"error: Telegram refused to start the bot: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(app: Application, settings: Settings) -> None:
+    """Long polling, or a webhook when WEBHOOK_URL is set; both wait out a network outage at boot."""
     if settings.webhook_url:
         path = hashlib.sha256(settings.token.encode()).hexdigest()[:32]
         app.run_webhook(
@@ -200,7 +236,7 @@ def run(knowledge_dir: Path | None = None) -> int:
             webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=RETRY_FOR_EVER,
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+        app.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=RETRY_FOR_EVER)

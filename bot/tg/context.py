@@ -7,9 +7,11 @@ restart: a failed rebuild keeps the old engine.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -27,6 +29,15 @@ log = logging.getLogger(__name__)
 SETTINGS = "settings"
 BASE_ENGINE = "base_engine"
 SERVICES = "services"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def off_loop(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a store write (fsync'd, milliseconds on a slow disk) in a worker thread, so one
+    organiser's action or one DM's bookkeeping never stalls every member's answer."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
 
 
 @dataclass

@@ -37,6 +37,7 @@ class RunningBot:
     channel: int | None = CHANNEL
     rate_limit: bool = True
     flood_messages: int = 8
+    announce_wait: float = 600.0
     app: Application = field(init=False)
 
     def settings(self) -> Settings:
@@ -48,6 +49,7 @@ class RunningBot:
             announce_channel_id=self.channel,
             rate_limit=self.rate_limit,
             flood_messages=self.flood_messages,
+            announce_wait_seconds=self.announce_wait,
             knowledge_dir=self.engine.kb.directory,
         )
 

@@ -15,20 +15,20 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, TypeHandler, filters
 
-from bot.storage.schedule import ScheduleError, format_london, parse_announce_args
+from bot.storage.schedule import AnnounceRequest, ScheduleError, format_london, parse_announce_args
 from bot.tg import keyboards
 from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, off_loop
+from bot.tg.textlimits import MAX_MESSAGE, telegram_length
 
 log = logging.getLogger(__name__)
 
 WAITING_FOR_TEXT = 1
-WAIT_SECONDS = 600
 
 
-def conversation() -> ConversationHandler:
-    """/announce, the text that may follow it, /cancel and the timeout, as one handler."""
+def conversation(wait_seconds: float) -> ConversationHandler:
+    """/announce, the text that may follow it, /cancel and the timeout (Settings), as one handler."""
     text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     return ConversationHandler(
         entry_points=[CommandHandler("announce", announce)],
@@ -37,7 +37,7 @@ def conversation() -> ConversationHandler:
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],
-        conversation_timeout=WAIT_SECONDS,
+        conversation_timeout=wait_seconds,
         name="announce",
     )
 
@@ -51,14 +51,21 @@ async def announce(update: Update, context: BotContext) -> int:
     if not args:
         await message.reply_text("Send me the announcement text in your next message (or /cancel).")
         return WAITING_FOR_TEXT
-    await preview(message, context, args)
+    try:
+        request = parse_announce_args(args, datetime.now(UTC))
+    except ScheduleError as exc:
+        await message.reply_text(html.escape(str(exc)))
+        return ConversationHandler.END
+    await preview(message, context, request)
     return ConversationHandler.END
 
 
 async def got_text(update: Update, context: BotContext) -> int:
-    """The message after a bare /announce is the announcement (re-checked: rights can go)."""
+    """The message after a bare /announce is the announcement, verbatim ("At the…" too),
+    to post now; rights are re-checked, since they can go."""
     if await organiser_only(update, context):
-        await preview(update.effective_message, context, update.effective_message.text_html)
+        message = update.effective_message
+        await preview(message, context, AnnounceRequest(text=message.text_html.strip(), due_at=None))
     return ConversationHandler.END
 
 
@@ -76,22 +83,27 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
 async def timed_out(update: Update, context: BotContext) -> None:
     """Say that the wait is over, so a message days later is not taken as an announcement."""
     if update.effective_chat is not None:
+        seconds = round(context.services.settings.announce_wait_seconds)
+        amount, unit = (seconds // 60, "minute") if seconds >= 60 else (seconds, "second")
         await context.bot.send_message(
             update.effective_chat.id,
-            f"I stopped waiting for the announcement text after {WAIT_SECONDS // 60} minutes. "
-            "Send /announce again when you're ready.",
+            f"I stopped waiting for the announcement text after {amount} {unit}"
+            f"{'s' if amount != 1 else ''}. Send /announce again when you're ready.",
         )
 
 
-async def preview(message: Message, context: BotContext, args: str) -> None:
-    """Store a draft and show it as the channel will, with its buttons."""
+async def preview(message: Message, context: BotContext, request: AnnounceRequest) -> None:
+    """Store a draft and show it as the channel will, with its buttons; refuse one that
+    Telegram would refuse in the channel, saying by how much it is over."""
     store = context.services.store
-    try:
-        request = parse_announce_args(args, datetime.now(UTC))
-    except ScheduleError as exc:
-        await message.reply_text(html.escape(str(exc)))
+    length = telegram_length(request.text)
+    if length > MAX_MESSAGE:
+        await message.reply_text(
+            f"⚠️ That announcement is {length:,} characters; Telegram allows {MAX_MESSAGE:,} in a "
+            f"channel post. Shorten it by {length - MAX_MESSAGE:,} and send /announce again. "
+            "Nothing was saved.")
         return
-    ann = store.create_draft(request.text, message.from_user.id, request.due_at)
+    ann = await off_loop(store.create_draft, request.text, message.from_user.id, request.due_at)
     if request.due_at:
         header = f"<b>Preview #{ann.id}</b>, to post at {format_london(request.due_at)}:"
         markup = keyboards.announcement(ann.id, ("Schedule", "sched"), ("Cancel", "cancel"))
@@ -102,7 +114,7 @@ async def preview(message: Message, context: BotContext, args: str) -> None:
     try:
         shown = await message.reply_text(request.text, reply_markup=markup)
     except BadRequest as exc:
-        store.cancel(ann.id, message.from_user.id)
+        await off_loop(store.cancel, ann.id, message.from_user.id)
         await message.reply_text(f"Telegram can't show that text: {html.escape(exc.message)}")
         return
-    store.set_preview(ann.id, shown.chat_id, shown.message_id)
+    await off_loop(store.set_preview, ann.id, shown.chat_id, shown.message_id)

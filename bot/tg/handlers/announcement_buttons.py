@@ -16,7 +16,7 @@ from bot.storage import Announcement, StoreError
 from bot.storage.schedule import format_london
 from bot.tg import announcer, callbacks
 from bot.tg.access import organiser_button
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers.scheduling import arm
 from bot.tg.ratelimit import best_effort
 
@@ -35,18 +35,26 @@ async def button(query: CallbackQuery, context: BotContext, name: str, ann_id: i
 
 
 async def _post(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    """Post a draft (a press re-delivered after a crash finds it no longer a draft)."""
     result = await announcer.publish(context.bot, context.services, ann.id, actor)
     await announcer.report(context.application, result, message.chat_id)
 
 
+async def _again(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
+    """Post again, valid only from the newest "please check the channel" message."""
+    result = await announcer.publish(context.bot, context.services, ann.id, actor,
+                                     check_message_id=message.message_id)
+    await announcer.report(context.application, result, message.chat_id)
+
+
 async def _cancel(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
-    ok = context.services.store.cancel(ann.id, actor)
+    ok = await off_loop(context.services.store.cancel, ann.id, actor)
     await message.reply_text(f"#{ann.id} cancelled." if ok else f"{announcer.already(ann)}.")
 
 
 async def _schedule(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
     try:
-        ann = context.services.store.confirm_schedule(ann.id, actor)
+        ann = await off_loop(context.services.store.confirm_schedule, ann.id, actor)
     except StoreError:
         await message.reply_text(f"{announcer.already(ann)}.")
         return
@@ -65,14 +73,18 @@ async def _pin(message: Message, context: BotContext, ann: Announcement, actor: 
 
 async def _there(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
     try:
-        ann = context.services.store.resolve_uncertain(ann.id, actor, posted=True)
+        # Recording it as posted starts its delivery in the same transaction.
+        ann = await off_loop(context.services.store.resolve_uncertain, ann.id, actor, posted=True)
     except StoreError:
         await message.reply_text(f"{announcer.already(ann)}.")
         return
-    await message.reply_text(f"Thanks: #{ann.id} is recorded as posted. Sending it to subscribers now.")
-    announcer.start_delivery(context.application, ann.id, message.chat_id)
+    try:
+        await message.reply_text(f"Thanks: #{ann.id} is recorded as posted. Sending it to subscribers now.")
+        await off_loop(context.services.store.mark_reported, ann.id)
+    finally:
+        announcer.start_delivery(context.application, ann.id, message.chat_id)
 
 
 _ACTIONS: dict[str, Action] = {
-    "post": _post, "again": _post, "cancel": _cancel, "sched": _schedule, "pin": _pin, "there": _there,
+    "post": _post, "again": _again, "cancel": _cancel, "sched": _schedule, "pin": _pin, "there": _there,
 }

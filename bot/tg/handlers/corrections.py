@@ -16,7 +16,7 @@ from bot.storage import Announcement, StoreError
 from bot.storage.schedule import ScheduleError, parse_edit_args, parse_id
 from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
-from bot.tg.context import BotContext, Services
+from bot.tg.context import BotContext, Services, off_loop
 
 
 async def edit(update: Update, context: BotContext) -> None:
@@ -28,7 +28,7 @@ async def edit(update: Update, context: BotContext) -> None:
         ann_id, text = parse_edit_args(args_html(message))
         ann = _live(services, ann_id)
         await context.bot.edit_message_text(text, chat_id=ann.channel_id, message_id=ann.message_id)
-        services.store.edit_posted(ann_id, text, update.effective_user.id)
+        await off_loop(services.store.edit_posted, ann_id, text, update.effective_user.id)
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
@@ -44,7 +44,7 @@ async def delete(update: Update, context: BotContext) -> None:
         ann_id = parse_id(" ".join(context.args or []))
         ann = _live(services, ann_id)
         await context.bot.delete_message(ann.channel_id, ann.message_id)
-        services.store.mark_deleted(ann_id, update.effective_user.id)
+        await off_loop(services.store.mark_deleted, ann_id, update.effective_user.id)
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not deleted: {html.escape(getattr(exc, 'message', str(exc)))}")
         return

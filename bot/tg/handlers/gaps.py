@@ -20,7 +20,7 @@ from bot.answers.grouping import Gap, GapGrouper
 from bot.tg import callbacks
 from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
-from bot.tg.context import BotContext, Services
+from bot.tg.context import BotContext, Services, off_loop
 from bot.tg.handlers.organiser_facts import show_preview, too_long
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ async def current_gaps(services: Services) -> list[Gap]:
 
     Grouping runs off the event loop so members' questions are not held up meanwhile.
     """
-    services.store.purge_expired(services.settings.gap_days)
+    await off_loop(services.store.purge_expired, services.settings.gap_days)
     engine, asked = services.engine, services.store.gap_questions()[:MAX_GROUPED]
     return await asyncio.to_thread(lambda: GapGrouper(engine.kb, engine.matcher.norm).group(asked))
 
@@ -59,7 +59,7 @@ async def gaps(update: Update, context: BotContext) -> None:
     services, message = context.services, update.effective_message
     arg = " ".join(context.args or []).strip().lower()
     if arg == "clear":
-        n = services.store.clear_gaps(update.effective_user.id)
+        n = await off_loop(services.store.clear_gaps, update.effective_user.id)
         await message.reply_text(f"Cleared: {n} unanswered question(s) deleted.")
         return
     if arg:
@@ -97,8 +97,8 @@ async def answer(update: Update, context: BotContext) -> None:
         await message.reply_text(refusal)
         return
     gap = found[number - 1]
-    draft = services.store.draft_fact(text, list(gap.wordings[:WORDINGS]), list(gap.ids),
-                                      update.effective_user.id)
+    draft = await off_loop(services.store.draft_fact, text, list(gap.wordings[:WORDINGS]),
+                           list(gap.ids), update.effective_user.id)
     await show_preview(message, services, draft, text)
 
 
@@ -113,7 +113,7 @@ async def tell_me(update: Update, context: BotContext) -> None:
     if gap_id is None or chat is None or chat.type != ChatType.PRIVATE:
         await query.answer("That button isn't valid any more.")
         return
-    added = context.services.store.watch_gap(gap_id, chat.id)
+    added = await off_loop(context.services.store.watch_gap, gap_id, chat.id)
     if added is None:
         await query.answer("That question has been answered or cleared since: try asking it again.",
                            show_alert=True)
@@ -127,6 +127,6 @@ async def tell_me(update: Update, context: BotContext) -> None:
 async def purge(context: BotContext) -> None:
     """Repeating job: delete gaps, opt-ins and candidates past their time even if nobody looks."""
     services = context.services
-    n = services.store.purge_expired(services.settings.gap_days)
+    n = await off_loop(services.store.purge_expired, services.settings.gap_days)
     if n:
         log.info("expired gap records deleted: %d", n)

@@ -1,4 +1,4 @@
-"""Checks that run before any handler: answer each update once, and slow down floods.
+"""Checks that run before any handler: slow down floods.
 
 They live in handler groups below zero, so they see every update first and stop it with
 `ApplicationHandlerStop` when it must go no further.
@@ -21,13 +21,6 @@ FLOOD_NOTICE = (
     "You're sending messages faster than I can answer them. "
     "Please wait a little, then ask again."
 )
-
-
-async def once_only(update: Update, context: BotContext) -> None:
-    """Skip updates already handled, e.g. re-delivered after a crash before Telegram got our ack."""
-    if not context.services.store.mark_update(update.update_id):
-        log.info("skipping an update that was already handled")
-        raise ApplicationHandlerStop
 
 
 async def flood_gate(update: Update, context: BotContext) -> None:

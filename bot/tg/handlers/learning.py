@@ -20,7 +20,7 @@ from bot.answers.render import Reply
 from bot.answers.vetting import vet_phrasing
 from bot.tg import callbacks, keyboards
 from bot.tg.access import organiser_button, organiser_only
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, off_loop
 from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 SHOWN = 8  # candidates per /learn
 
 
-def record_tap(query: CallbackQuery, context: BotContext, reply: Reply) -> None:
+async def record_tap(query: CallbackQuery, context: BotContext, reply: Reply) -> None:
     """Keep (question text, tapped fact) if the tap answered one of our "Did you mean"s."""
     message = query.message
     if message is None or reply.fact is None or message.chat.type != ChatType.PRIVATE:
@@ -39,7 +39,7 @@ def record_tap(query: CallbackQuery, context: BotContext, reply: Reply) -> None:
     from_member = asked is not None and asked.from_user is not None and not asked.from_user.is_bot
     if not from_member or not asked.text or asked.text.startswith("/") or query.data not in offered:
         return
-    context.services.store.record_tap(asked.text, reply.fact.id)
+    await off_loop(context.services.store.record_tap, asked.text, reply.fact.id)
     log.info("did-you-mean tap recorded: fact=%s", reply.fact.id)
 
 
@@ -48,7 +48,7 @@ async def learn(update: Update, context: BotContext) -> None:
     if not await organiser_only(update, context):
         return
     services, message = context.services, update.effective_message
-    services.store.purge_expired(services.settings.gap_days)
+    await off_loop(services.store.purge_expired, services.settings.gap_days)
     found = services.store.candidates(SHOWN)
     if not found:
         await message.reply_text("No candidate phrasings yet. They come from members tapping a "
@@ -75,14 +75,14 @@ async def button(query: CallbackQuery, context: BotContext, action: str, cand_id
         return
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
     if action == "reject":
-        store.reject_phrasing(cand_id, actor)
+        await off_loop(store.reject_phrasing, cand_id, actor)
         await query.message.reply_text(f"Rejected: “{html.escape(cand.phrasing)}” is dropped.")
         return
     problems = await asyncio.to_thread(vet_phrasing, services.engine, cand.fact_id, cand.phrasing)
     if problems:
-        store.reject_phrasing(cand_id, actor)
+        await off_loop(store.reject_phrasing, cand_id, actor)
         shown = "\n".join(f"• {html.escape(p)}" for p in problems[:5])
         await query.message.reply_text(f"Not approved: `check` would refuse it, so it is dropped.\n{shown}")
         return
-    store.approve_phrasing(cand_id, actor)
+    await off_loop(store.approve_phrasing, cand_id, actor)
     await query.message.reply_text(f"Approved: “{html.escape(cand.phrasing)}” now leads to that answer.")

@@ -21,7 +21,7 @@ from telegram.constants import ChatType
 
 from bot.answers.render import Reply, sources_list
 from bot.tg import callbacks, keyboards
-from bot.tg.context import BotContext
+from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers import learning
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
     reply = services.engine.ask(question)
     markup = None
     if reply.kind == "decline":
-        gap_id = services.store.record_gap(question)
+        gap_id = await off_loop(services.store.record_gap, question)
         if gap_id is not None and message.chat.type == ChatType.PRIVATE:
             markup = keyboards.tell_me(gap_id)
     log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
@@ -184,7 +184,7 @@ async def fact_button(update: Update, context: BotContext) -> None:
     if reply is None:
         await query.message.reply_text("That topic is no longer available. Try /topics.")
         return
-    learning.record_tap(query, context, reply)
+    await learning.record_tap(query, context, reply)
     await reply_with(query.message, reply)
 
 

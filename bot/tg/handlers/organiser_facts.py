@@ -24,7 +24,7 @@ from bot.storage import OrganiserFact, StoreError
 from bot.tg import callbacks, keyboards
 from bot.tg.access import organiser_button, organiser_only
 from bot.tg.commands import args_html
-from bot.tg.context import BotContext, Services
+from bot.tg.context import BotContext, Services, off_loop
 from bot.tg.ratelimit import best_effort
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ async def editfact(update: Update, context: BotContext) -> None:
         await message.reply_text(refusal)
         return
     try:
-        fact = store.propose_edit(number, text)
+        fact = await off_loop(store.propose_edit, number, text)
     except StoreError:
         await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
         return
@@ -111,7 +111,7 @@ async def retire(update: Update, context: BotContext) -> None:
     if number is None:
         await message.reply_text("Usage: <code>/retire ID</code> (/facts lists the ids).")
         return
-    if context.services.store.retire_fact(number, update.effective_user.id):
+    if await off_loop(context.services.store.retire_fact, number, update.effective_user.id):
         await message.reply_text(f"🗑 Fact #{number} retired: members no longer get it.")
     else:
         await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
@@ -126,11 +126,11 @@ async def button(query: CallbackQuery, context: BotContext, action: str, number:
         await message.reply_text("That fact no longer exists.")
         return
     if action == "cancel":
-        ok = services.store.cancel_fact(number, actor)
+        ok = await off_loop(services.store.cancel_fact, number, actor)
         await message.reply_text("Cancelled: nothing was saved." if ok
                                  else f"Fact #{number} is {fact.state}.")
     elif action == "keep":
-        services.store.drop_edit(number)
+        await off_loop(services.store.drop_edit, number)
         await message.reply_text(f"Correction dropped: fact #{number} is unchanged.")
     elif not await _commit(message, context, fact, actor, action):
         return  # refused by `check`: the buttons stay
@@ -165,7 +165,7 @@ async def _commit(message: Message, context: BotContext, fact: OrganiserFact, ac
         await _refuse(message, problems)
         return False
     try:
-        (store.save_fact if saving else store.apply_edit)(fact.id, actor)
+        await off_loop(store.save_fact if saving else store.apply_edit, fact.id, actor)
     except StoreError:
         await message.reply_text(f"Fact #{fact.id} changed meanwhile; nothing was saved.")
         return True
@@ -183,7 +183,8 @@ async def deliver_owed(bot: Bot, services: Services) -> int:
     sent = 0
     for chat_id, number in services.store.owed_answers():
         fact = services.store.organiser_fact(number)
-        if not services.store.take_owed(chat_id, number) or fact is None or fact.state != "live":
+        taken = await off_loop(services.store.take_owed, chat_id, number)
+        if not taken or fact is None or fact.state != "live":
             continue
         reply = card(services, fact.id, fact.answer, fact.phrasings, fact.day)
         try:

@@ -17,7 +17,8 @@ from bot.storage import Announcement
 from bot.storage.schedule import ScheduleError, parse_id
 from bot.tg import announcer
 from bot.tg.access import organiser_only
-from bot.tg.context import BotContext, services_of
+from bot.tg.context import BotContext, off_loop, services_of
+from bot.tg.ratelimit import best_effort
 
 LATE_AFTER_SECONDS = 60
 
@@ -51,15 +52,21 @@ async def _due(context: BotContext) -> None:
 
 
 async def restore(app: Application) -> None:
-    """At startup: ask about unknown outcomes, re-arm the queue, resume deliveries."""
+    """At startup: ask about unknown outcomes, re-arm the queue, tell organisers about posts
+    they never heard of, and finish every posted announcement's delivery."""
     store = services_of(app).store
-    store.recover_after_restart()
+    await off_loop(store.recover_after_restart)
     for ann in store.uncertain():
-        await announcer.ask_to_check(app.bot, ann, ann.author_id)
+        await best_effort(announcer.ask_to_check(app, ann, ann.report_to or ann.author_id),
+                          "asking to check the channel")
     for ann in store.scheduled():
         arm(app, ann)  # a past due time runs at once and is marked late
-    for ann_id in store.recover_deliveries():
-        announcer.start_delivery(app, ann_id, None)
+    await off_loop(store.recover_deliveries)  # a DM in flight at the crash is "unknown"
+    for ann in store.unreported():
+        await best_effort(announcer.confirm_posted(app, ann, ann.report_to or ann.author_id),
+                          "confirming a post")
+    for ann in store.unfinished_deliveries():
+        announcer.start_delivery(app, ann.id, ann.report_to)
 
 
 async def unschedule(update: Update, context: BotContext) -> None:
@@ -71,7 +78,7 @@ async def unschedule(update: Update, context: BotContext) -> None:
     except ScheduleError as exc:
         await update.effective_message.reply_text(html.escape(str(exc)))
         return
-    ok = context.services.store.unschedule(ann_id, update.effective_user.id)
+    ok = await off_loop(context.services.store.unschedule, ann_id, update.effective_user.id)
     _disarm(context.application, ann_id)
     await update.effective_message.reply_text(
         f"#{ann_id} removed from the queue." if ok else f"#{ann_id} is not in the queue."

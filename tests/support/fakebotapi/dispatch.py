@@ -36,6 +36,10 @@ _STRING_PARAMS = frozenset(
 )
 
 MethodImpl = Callable[[dict, Connection], Any]
+# Called with (method, params) as each request arrives; may return "drop" (close the
+# connection without performing it) or "drop_after" (perform it, then close): crash tests
+# kill the bot process from here, at an exact request.
+RequestHook = Callable[[str, dict], str | None]
 
 
 class APIError(Exception):
@@ -67,6 +71,7 @@ class Fault:
     remaining: int
     retry_after: int
     description: str | None
+    chat_ids: frozenset[int] | None = None  # only requests to these chats (None: any)
 
 
 class Dispatcher:
@@ -78,8 +83,10 @@ class Dispatcher:
     internal_errors: list[BaseException]
     _faults: list[Fault]
     _inflight: Counter[str]
+    arrived: Counter[str]
     _methods: dict[str, tuple[str, MethodImpl]]
     _notify: Callable[[], None]
+    on_request: RequestHook | None
 
     def fail_next(
         self,
@@ -89,6 +96,7 @@ class Dispatcher:
         retry_after: int = 1,
         *,
         description: str | None = None,
+        chat_ids: frozenset[int] | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail.
 
@@ -96,10 +104,11 @@ class Dispatcher:
         (with ``description``), "drop" (close the connection without answering),
         "drop_after" (perform the method, then drop - "Telegram took it but we never
         heard back"), "hang" (never answer; the client's read timeout fires).
+        ``chat_ids`` limits the fault to requests whose ``chat_id`` is one of them.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
-        self._faults.append(Fault(method.lower(), kind, count, retry_after, description))
+        self._faults.append(Fault(method.lower(), kind, count, retry_after, description, chat_ids))
 
     async def _handle_http(self, conn: Connection, request: Request) -> Answer:
         """Route one HTTP request; None means "drop the connection"."""
@@ -118,6 +127,7 @@ class Dispatcher:
             return self._error_body(404, "Not Found")
         name, impl = self._methods[key]
         self._inflight[key] += 1
+        self.arrived[key] += 1
         self._notify()
         try:
             return await self._call(conn, request, name, impl)
@@ -137,7 +147,10 @@ class Dispatcher:
             params = self._decode_params(request)
         except APIError as exc:
             return self._record_error(name, {}, exc)
-        fault = self._take_fault(name)
+        hook = self.on_request(name, params) if self.on_request is not None else None
+        if hook == "drop":
+            raise Dropped
+        fault = self._take_fault(name, params)
         if fault is not None and fault.kind != "drop_after":
             return await self._apply_fault(conn, name, params, fault)
         try:
@@ -148,15 +161,20 @@ class Dispatcher:
             return self._record_error(name, params, exc)
         self.calls.append((name, params))
         self._notify()
-        if fault is not None:  # drop_after: the method took effect, the answer is lost
+        if fault is not None or hook == "drop_after":  # it took effect; the answer is lost
             _LOG.debug("FakeBotAPI: %s performed, dropping connection (drop_after)", name)
             raise Dropped
         body = json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
         return 200, body, "application/json"
 
-    def _take_fault(self, name: str) -> Fault | None:
+    def _take_fault(self, name: str, params: dict) -> Fault | None:
         """Consume one matching fault rule, if any."""
+        chat = params.get("chat_id")
         for fault in self._faults:
+            if fault.chat_ids is not None and not (
+                    isinstance(chat, int | str) and str(chat).lstrip("-").isdigit()
+                    and int(chat) in fault.chat_ids):
+                continue
             if fault.method == name.lower() and fault.remaining > 0:
                 fault.remaining -= 1
                 if fault.remaining == 0:

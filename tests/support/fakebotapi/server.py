@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.fakebotapi.dispatch import Dispatcher, Fault
+from tests.support.fakebotapi.dispatch import Dispatcher, Fault, RequestHook
 from tests.support.fakebotapi.http import Connection
 from tests.support.fakebotapi.methods import BotAPIMethods
 from tests.support.fakebotapi.updates import UpdateInjection
@@ -31,7 +31,8 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
     Observing: ``calls`` (successful calls, in order), ``sent`` (Messages the bot created,
     updated in place on edits), ``errors`` (every error answer incl. injected ones, as
     dicts with method/params/status/description/injected/time (time.monotonic())),
-    ``deleted``, ``callback_answers``, ``inline_answers``, ``updates_log``.
+    ``deleted``, ``arrived`` (requests counted on arrival, e.g. a long poll still open),
+    ``callback_answers``, ``inline_answers``, ``updates_log``.
 
     Configuring: ``blocked_users`` (403 on sendMessage), ``chat_admins`` (chat id -> user
     ids, owner first), ``channels`` (chat id -> title), :meth:`add_chat`, :meth:`fail_next`.
@@ -50,11 +51,17 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         *,
         bot_first_name: str | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
+        first_update_id: int = 1,
     ) -> None:
-        """Create the fake; nothing listens until :meth:`start`."""
+        """Create the fake; nothing listens until :meth:`start`.
+
+        ``port`` 0 lets the OS choose; ``first_update_id`` is where update numbering starts
+        (Telegram restarts it at a random value after a week without updates).
+        """
         self.token = token
         self.host = host
-        self.port = 0
+        self.port = port
         prefix = token.split(":", 1)[0]
         self.bot_id = int(prefix) if prefix.isdigit() else 123456
         first_name = bot_first_name or " ".join(
@@ -81,6 +88,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         self.inline_answers: dict[str, list[dict]] = {}
         self.updates_log: list[dict] = []
         self.internal_errors: list[BaseException] = []
+        self.arrived: Counter[str] = Counter()  # requests by lower-cased method, as they arrive
 
         # --- configuration
         self.blocked_users: set[int] = set()
@@ -91,13 +99,14 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
 
         # --- state
         self._updates: list[dict] = []
-        self._next_update_id = 1
+        self._next_update_id = first_update_id
         self._messages: dict[int, dict[int, dict]] = {}
         self._next_message_id: dict[int, int] = {}
         self._open_callback_queries: set[str] = set()
         self._open_inline_queries: set[str] = set()
         self._next_query_id = 1
         self._faults: list[Fault] = []
+        self.on_request: RequestHook | None = None
         self._inflight: Counter[str] = Counter()
         self._poll_waiter: asyncio.Future[str] | None = None
         self._changed = asyncio.Event()
@@ -111,7 +120,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         """Listen on ``host`` with an OS-chosen port (read it from ``base_url``)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
-            lambda: Connection(self._handle_http, self._connections), self.host, 0
+            lambda: Connection(self._handle_http, self._connections), self.host, self.port
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
