@@ -3,9 +3,10 @@ writer for small throw-away knowledge directories that a test can then break on 
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import pytest
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import KnowledgeBase
+from bot.storage import Store
 from bot.storage.db import Database
+from tests.support.clock import Clock
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import CHANNEL, RunningBot
-from tests.support.knowledge import KbWriter, write_kb_dir
+from tests.support.knowledge import ROOT, KbWriter, write_kb_dir
 
 
 @pytest.fixture
@@ -73,3 +76,27 @@ def writes_on_loop(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Database, "_tx", watched)
     return seen
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(clock: Clock) -> Iterator[Store]:
+    """An in-memory store on the hand-set clock."""
+    with Store(":memory:", clock=clock) as s:
+        yield s
+
+
+@pytest.fixture
+async def editable_knowledge(fake: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Path]:
+    """The bot running on its own copy of knowledge/, which the test may edit and /reload."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    running = await RunningBot(fake, tmp_path / "data", Engine.load(knowledge)).start()
+    try:
+        yield knowledge
+    finally:
+        await running.stop()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.tg.textlimits import MAX_MESSAGE
+from tests.support.dialogue import eventually, press, say
 from tests.support.fakebotapi import FakeBotAPI, utf16_len
 from tests.support.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
 from tests.support.messages import buttons
-from tests.support.organiser_flows import eventually, post, press, say
+from tests.support.organiser_flows import post
 
 MEMBERS = (MEMBER, 1002, 1003)
 

@@ -4,18 +4,15 @@ Telegram, the opted-in member is told, others get the answer, it survives a rest
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.answers.engine import Engine
 from bot.tg.access import REFUSAL
 from bot.tg.handlers.gaps import TOLD_KEPT
 from bot.tg.handlers.organiser_facts import TOLD
 from tests.support.dialogue import press, say, with_bold
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import MEMBER, RunningBot
-from tests.support.knowledge import ROOT
 from tests.support.messages import buttons
 
 OTHER, THIRD = 1002, 1003
@@ -207,22 +204,17 @@ async def test_help_says_what_is_kept_and_for_how_long(fake: FakeBotAPI, bot: Ru
 
 
 async def test_reload_conflict_keeps_the_organiser_fact_and_tells_who_reloaded(
-    fake: FakeBotAPI, tmp_path: Path
+    fake: FakeBotAPI, editable_knowledge: Path
 ) -> None:
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge)
-    running = await RunningBot(fake, tmp_path / "data", Engine.load(knowledge)).start()
-    try:
-        await say(fake, "strike pay?", user=MEMBER)
-        await save_gap(fake, n=1)
-        strike = knowledge / "facts" / "strike.yaml"
-        strike.write_text(strike.read_text().replace("      - strike date?\n",
-                                                     "      - strike date?\n      - strike pay?\n"))
-        [done] = await say(fake, "/reload")
-        assert done["text"].startswith("Knowledge reloaded")
-        assert "'strike pay?' is a phrasing of both knowledge fact 'strike-timing' and organiser fact #1" \
-            in done["text"]
-        [reply] = await say(fake, "strike pay?", user=THIRD)
-        assert "no strike pay" in reply["text"]
-    finally:
-        await running.stop()
+    knowledge = editable_knowledge
+    await say(fake, "strike pay?", user=MEMBER)
+    await save_gap(fake, n=1)
+    strike = knowledge / "facts" / "strike.yaml"
+    strike.write_text(strike.read_text().replace("      - strike date?\n",
+                                                 "      - strike date?\n      - strike pay?\n"))
+    [done] = await say(fake, "/reload")
+    assert done["text"].startswith("Knowledge reloaded")
+    assert "'strike pay?' is a phrasing of both knowledge fact 'strike-timing' and organiser fact #1" \
+        in done["text"]
+    [reply] = await say(fake, "strike pay?", user=THIRD)
+    assert "no strike pay" in reply["text"]

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.storage import SCHEMA_VERSION, Store
+from tests.support.clock import T0, Clock
 from tests.support.v1_database import V1_SCHEMA
 
-T0 = datetime(2013, 11, 5, 9, 0, tzinfo=UTC)
 ORGANISER = 42
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store(":memory:", clock=clock) as s:
-        yield s
 
 
 def test_a_v1_database_keeps_its_gaps_and_gains_ids(tmp_path: Path, clock: Clock) -> None:

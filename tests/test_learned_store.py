@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,12 +9,6 @@ import pytest
 from bot.storage import InvalidTransition, Store
 
 ORGANISER = 42
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with Store(":memory:") as s:
-        yield s
 
 
 def test_a_fact_goes_draft_live_retired_and_each_step_is_audited(store: Store) -> None:

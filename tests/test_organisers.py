@@ -8,33 +8,20 @@ carries state across them. Nothing inside python-telegram-bot is mocked.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from telegram import Update
 
-from bot.answers.engine import Engine
 from bot.storage import Store
 from bot.tg.access import PRIVATE_ONLY
 from bot.tg.app import build_application
+from tests.support.dialogue import eventually, press, replies, say
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
-from tests.support.knowledge import ROOT
 from tests.support.messages import buttons
-from tests.support.organiser_flows import (
-    LONDON,
-    STRIKE,
-    bold,
-    command,
-    eventually,
-    new_messages,
-    post,
-    press,
-    preview,
-    say,
-)
+from tests.support.organiser_flows import LONDON, STRIKE, bold, command, post, preview
 
 
 def db(bot: RunningBot) -> sqlite3.Connection:
@@ -100,7 +87,7 @@ async def test_cancel_posts_nothing(fake: FakeBotAPI, bot: RunningBot) -> None:
 async def test_double_tap_on_post_posts_once(fake: FakeBotAPI, bot: RunningBot) -> None:
     ann_id, shown = await preview(fake, STRIKE)
     data = f"a:post:{ann_id}"
-    first, second = await new_messages(
+    first, second = await replies(
         fake, ORGANISER, lambda: [fake.press_button(shown, data, user_id=ORGANISER) for _ in range(2)], 2
     )
     assert first["text"].startswith(f"✅ #{ann_id} posted")
@@ -539,27 +526,22 @@ async def test_gap_report_counts_declined_questions_without_names(fake: FakeBotA
 
 
 async def test_reload_refuses_a_broken_knowledge_base_and_keeps_the_old_one(
-    fake: FakeBotAPI, tmp_path: Path
+    fake: FakeBotAPI, editable_knowledge: Path
 ) -> None:
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge)
-    running = await RunningBot(fake, tmp_path / "data", Engine.load(knowledge)).start()
-    try:
-        before = (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]
-        facts = knowledge / "facts" / "people.yaml"
-        good = facts.read_text(encoding="utf-8")
-        facts.write_text(good.replace("  - id: chris-grayling", "  - id chris-grayling"), encoding="utf-8")
-        [refused] = await say(fake, "/reload")
-        assert refused["text"].startswith("Reload refused; still using the old knowledge.")
-        assert "people.yaml:" in refused["text"]
-        assert (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"] == before
+    knowledge = editable_knowledge
+    before = (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]
+    facts = knowledge / "facts" / "people.yaml"
+    good = facts.read_text(encoding="utf-8")
+    facts.write_text(good.replace("  - id: chris-grayling", "  - id chris-grayling"), encoding="utf-8")
+    [refused] = await say(fake, "/reload")
+    assert refused["text"].startswith("Reload refused; still using the old knowledge.")
+    assert "people.yaml:" in refused["text"]
+    assert (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"] == before
 
-        fixed = good.replace("Justice Secretary", "Justice Secretary (reloaded)", 1)
-        facts.write_text(fixed, encoding="utf-8")
-        [done] = await say(fake, "/reload")
-        assert done["text"].startswith("Knowledge reloaded")
-        [member] = await say(fake, "/reload", user=MEMBER)
-        assert member["text"] == REFUSAL
-        assert "(reloaded)" in (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]
-    finally:
-        await running.stop()
+    fixed = good.replace("Justice Secretary", "Justice Secretary (reloaded)", 1)
+    facts.write_text(fixed, encoding="utf-8")
+    [done] = await say(fake, "/reload")
+    assert done["text"].startswith("Knowledge reloaded")
+    [member] = await say(fake, "/reload", user=MEMBER)
+    assert member["text"] == REFUSAL
+    assert "(reloaded)" in (await say(fake, "who is chris grayling", user=MEMBER))[0]["text"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,34 +17,12 @@ from bot.storage import (
     Store,
     normalise_question,
 )
+from tests.support.clock import T0, Clock
 from tests.support.v1_database import V1_SCHEMA
 
-T0 = datetime(2013, 11, 1, 9, 0, tzinfo=UTC)
 CHANNEL = -100123
 ORGANISER = 42
 OTHER = 43
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store(":memory:", clock=clock) as s:
-        yield s
 
 
 def posted(store: Store, text: str = "Strike!", message_id: int = 500) -> Announcement:
@@ -94,8 +71,6 @@ def test_file_db_reopens_idempotently_and_keeps_data(tmp_path: Path, clock: Cloc
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
-
-
 
 
 def test_a_v1_database_is_upgraded_without_dming_old_posts_again(tmp_path: Path) -> None:
