@@ -71,8 +71,15 @@ def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:
 def _check(directory: Path, out: TextIO) -> int:
     engine = Engine.load(directory)
     kb = engine.kb
+    if directory.resolve() == DEFAULT_DIR.resolve():
+        # The shipped base must ship with the confidence model fitted on it; another
+        # union's base gets its own fitted (and cached) at load time.
+        problems = engine.calibration_problems()
+        if problems:
+            raise KnowledgeErrors(problems)
     out.write(f"{directory}: OK: {len(kb.facts)} facts, {len(kb.sources)} sources, "
-              f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings\n")
+              f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings, "
+              f"{len(kb.declines)} decline examples\n")
     return 0
 
 

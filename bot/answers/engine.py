@@ -18,11 +18,15 @@ from bot.answers.knowledge import (
     KnowledgeErrors,
     load_knowledge,
 )
-from bot.answers.matcher import Match, Matcher
-from bot.answers.render import Reply, fact_reply, render
+from bot.answers.focus import readings, too_long
+from bot.answers import calibration
+from bot.answers.matcher import DECLINE_PREFIX, Match, Matcher
+from bot.answers.render import Reply, fact_reply, notice, partial_reply, render
+from bot.answers.traps import missing_detail
 
 TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
-MAX_QUESTION = 500  # longer messages are matched on their first part; nobody asks 4,000 chars
+TOO_LONG = ("That's a long message, and I may miss what you want to know. Please ask one thing at "
+            "a time, in a sentence or two, and I'll answer from the news reports.")
 
 
 class Engine:
@@ -53,13 +57,20 @@ class Engine:
 
     def ask(self, question: str) -> Reply:
         """The reply a member sees for one question; the newest news on its topic leads."""
+        if too_long(question):
+            return notice(question, "too_long", TOO_LONG)
         match = self.match(question)
         if match.kind == "clarify" and len({self._topic(f) for f in match.suggestions}) == 1:
             # "Did you mean" between an announcement and the report it updates: show both.
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
+            missing = missing_detail(match.focus or question, match.fact)
+            if missing is not None and not is_announcement(match.fact):
+                return partial_reply(self.kb, match.fact, question, missing.name, match.score)
             return self._fact_reply(match.fact, question, match.score)
-        return render(self.kb, match)
+        reply = render(self.kb, match)
+        # What each button shows when tapped, for `ask --json` and anyone else who asks.
+        return replace(reply, cards=tuple(self._fact_reply(f).text for f in reply.offered))
 
     def _topic(self, fact: Fact) -> str:
         return self.topic_of.get(fact.id, fact.id)
@@ -70,7 +81,14 @@ class Engine:
         return fact_reply(self.kb, base, question, score, newer=self.updates.get(base.id, []))
 
     def match(self, question: str) -> Match:
-        return self.matcher.match(question[:MAX_QUESTION])
+        """The most confident reading of the message: the whole of it or its asking part."""
+        best: Match | None = None
+        for text in readings(question):
+            found = self.matcher.match(text)
+            if best is None or _strength(found) > _strength(best):
+                best = replace(found, question=question, focus=text)
+        assert best is not None
+        return best
 
     def fact(self, fact_id: str) -> Reply | None:
         """A fact's card, for buttons (topics, related, did-you-mean)."""
@@ -82,21 +100,40 @@ class Engine:
         return [f for f, score in self.matcher.rank(query, limit) if score > 0.3]
 
     def consistency_problems(self) -> list[KnowledgeError]:
-        """Phrasings that the matcher would send to another fact than their own."""
+        """Phrasings (of facts and of decline examples) that the matcher would send elsewhere."""
         problems = []
-        for fact in self.kb.facts.values():
-            for phrasing in fact.phrasings:
-                ranked = self.matcher.rank(phrasing, 2)
+        owners = [(f.id, f"fact '{f.id}'", f.file, f.line, f.phrasings) for f in self.kb.facts.values()]
+        owners += [(DECLINE_PREFIX + d.id, f"decline '{d.id}'", d.file, d.line, d.phrasings)
+                   for d in self.kb.declines]
+        for entry, name, file, line, phrasings in owners:
+            for phrasing in phrasings:
+                ranked = self.matcher.lexical.score(self.matcher.stems(phrasing))[:2]
                 if not ranked:
                     continue
-                best, score = ranked[0]
-                own = next((s for f, s in ranked if f.id == fact.id), None)
-                if best.id != fact.id and (own is None or score > own):
-                    problems.append(
-                        KnowledgeError(
-                            fact.file, getattr(phrasing, "line", fact.line),
-                            f"phrasing '{phrasing}' of fact '{fact.id}' matches fact "
-                            f"'{best.id}' better than its own",
-                        )
-                    )
+                best = ranked[0]
+                own = next((c.score for c in ranked if c.entry == entry), None)
+                if best.entry != entry and (own is None or best.score > own):
+                    other = best.entry.removeprefix(DECLINE_PREFIX)
+                    what = "decline" if best.entry.startswith(DECLINE_PREFIX) else "fact"
+                    problems.append(KnowledgeError(
+                        file, getattr(phrasing, "line", line),
+                        f"phrasing '{phrasing}' of {name} matches {what} '{other}' better than its own",
+                    ))
         return problems
+
+    def calibration_problems(self) -> list[KnowledgeError]:
+        """The committed confidence model must be the one fitted on this knowledge base."""
+        found = calibration.load(calibration.ARTIFACT)
+        if found is not None and found.fingerprint == self.matcher.fingerprint:
+            return []
+        reason = ("was fitted on a different knowledge base or model: "
+                  "run `python scripts/fit_calibration.py` and commit the result")
+        return [KnowledgeError(calibration.ARTIFACT, None, reason)]
+
+
+def _strength(match: Match) -> tuple[int, float]:
+    """How much a reading says: an answer or a matched decline example beats a "did you
+    mean", which beats a plain decline; then the more probable."""
+    if match.kind == "answer" or match.decline is not None:
+        return 2, match.score
+    return (1 if match.kind == "clarify" else 0), match.score

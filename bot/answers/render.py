@@ -35,8 +35,18 @@ class Reply:
     sources: tuple[Source, ...] = ()
     suggestions: tuple[Fact, ...] = ()
     related: tuple[Fact, ...] = ()
+    # What tapping each offered button shows (`offered`), filled in by the engine.
+    cards: tuple[str, ...] = ()
+
+    @property
+    def offered(self) -> tuple[Fact, ...]:
+        """The fact buttons shown instead of an answer: "did you mean", or a decline's topics."""
+        if self.kind == "clarify":
+            return self.suggestions
+        return self.related[:3] if self.kind == "decline" else ()
 
     def to_json(self) -> dict[str, object]:
+        cards = dict(zip((f.id for f in self.offered), self.cards, strict=False))
         return {
             "question": self.question,
             "answered": self.answered,
@@ -44,7 +54,9 @@ class Reply:
             "score": self.score,
             "text": self.text,
             "sources": [s.to_json() for s in self.sources],
-            "suggestions": [f.title for f in self.suggestions],
+            "suggestions": [
+                {"fact": f.id, "title": f.title, "text": cards.get(f.id, "")} for f in self.offered
+            ],
         }
 
 
@@ -118,8 +130,35 @@ def render(kb: KnowledgeBase, match: Match) -> Reply:
         example = kb.texts.examples[0] if kb.texts.examples else "a question about the dispute"
         text, marked = _join([(f"I can only read questions typed as text. Try: {example}", "")])
         return Reply(q, "empty", False, text, marked)
-    text, marked = _join([(kb.texts.decline, "")])
-    return Reply(q, "decline", False, text, marked, score=match.score)
+    if match.decline is not None:
+        segments = [(match.decline.reply, "")]
+    else:
+        segments = [(kb.texts.decline, "")]
+    if match.related:
+        segments.append(("\nClosest topics I can answer:", ""))
+        segments += [(f"\n• {f.title}", "") for f in match.related]
+    text, marked = _join(segments)
+    return Reply(q, "decline", False, text, marked, score=match.score, related=match.related)
+
+
+def partial_reply(kb: KnowledgeBase, fact: Fact, question: str, missing: str, score: float) -> Reply:
+    """A question asking for a detail the reports lack: say so, then what they do say.
+
+    Not `answered`: the member's actual question has no sourced answer.
+    """
+    segments: list[Segment] = [(f"The reports don't give {missing}. ", "b"), ("What they do say: ", ""),
+                               (fact.answer, "")]
+    src_segments, sources = _source_segments(kb, [fact])
+    text, marked = _join(segments + src_segments)
+    related = tuple(kb.facts[r] for r in fact.related if r in kb.facts)
+    return Reply(question, "partial", False, text, marked, fact=fact, score=score,
+                 sources=tuple(sources), related=related)
+
+
+def notice(question: str, kind: str, message: str) -> Reply:
+    """A reply that is no answer and names no fact (a message too long to read, say)."""
+    text, marked = _join([(message, "")])
+    return Reply(question, kind, False, text, marked)
 
 
 def sources_list(kb: KnowledgeBase) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.answers.knowledge.files import (
     check_references,
+    load_declines,
     load_facts,
     load_smalltalk,
     load_sources,
@@ -23,6 +24,7 @@ from bot.answers.knowledge.files import (
 from bot.answers.knowledge.model import (
     BotTexts,
     Claim,
+    Decline,
     Fact,
     KnowledgeBase,
     KnowledgeError,
@@ -36,6 +38,7 @@ __all__ = [
     "DEFAULT_DIR",
     "BotTexts",
     "Claim",
+    "Decline",
     "Fact",
     "KnowledgeBase",
     "KnowledgeError",
@@ -88,11 +91,12 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     vocabulary = _safe(lambda: load_vocabulary(directory / "vocabulary.yaml", errors), errors, Vocabulary())
     smalltalk = _safe(lambda: load_smalltalk(directory / "smalltalk.yaml", errors), errors, ())
     texts = _safe(lambda: load_texts(directory / "bot.yaml", errors), errors, None)
-    check_references(facts, errors)
+    declines = _safe(lambda: load_declines(directory / "declines.yaml", errors), errors, ())
+    check_references(facts, errors, declines)
     if errors:
         raise KnowledgeErrors(errors)
     assert texts is not None
-    return KnowledgeBase(directory, sources, facts, vocabulary, smalltalk, texts)
+    return KnowledgeBase(directory, sources, facts, vocabulary, smalltalk, texts, declines)
 
 
 def _safe(load: Any, errors: list[KnowledgeError], default: Any) -> Any:

@@ -1,0 +1,168 @@
+"""A fitted estimate of "this candidate is the right answer", learned from the knowledge base.
+
+Hand-set thresholds tuned on one question set did not carry over to another, so the
+decision is a logistic regression over the candidate features instead. It is trained on the
+knowledge base itself:
+- positives: each phrasing asked with itself left out of the index (its entry must win);
+- negatives: the other candidates of those questions, and each phrasing asked with its
+  whole entry left out (a question about something the base does not cover), which
+  includes the decline examples.
+Fitting takes a few seconds, so the fitted weights are committed (calibration.json, built
+by scripts/fit_calibration.py) with the fingerprint of the base they were fitted on; a base
+that differs (an organiser's edit) is refitted at load time and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.answers.features import FEATURES, candidates
+from bot.answers.lexical import Held
+from bot.answers.semantic import cache_dir
+
+if TYPE_CHECKING:
+    from bot.answers.matcher import Matcher
+
+ARTIFACT = Path(__file__).resolve().parent / "calibration.json"
+L2 = 1.0  # ridge penalty on standardised features: keeps weights sane on a small base
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic regression weights over standardised features, and what they were fitted on."""
+
+    fingerprint: str
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    names: tuple[str, ...] = FEATURES
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        """P(right answer) for each candidate row."""
+        z = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "fingerprint": self.fingerprint, "features": list(self.names),
+            "mean": [round(float(x), 6) for x in self.mean], "scale": [round(float(x), 6) for x in self.scale],
+            "weights": [round(float(x), 6) for x in self.weights], "bias": round(self.bias, 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Calibration:
+        return cls(
+            fingerprint=str(data["fingerprint"]), mean=np.array(data["mean"], dtype=np.float64),
+            scale=np.array(data["scale"], dtype=np.float64), weights=np.array(data["weights"], dtype=np.float64),
+            bias=float(data["bias"]), names=tuple(data["features"]),  # type: ignore[arg-type]
+        )
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 30) -> tuple[np.ndarray, float]:
+    """Newton's method on the L2-penalised log loss (x already standardised)."""
+    n, d = x.shape
+    xb = np.hstack([x, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    penalty = np.full(d + 1, l2)
+    penalty[-1] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        grad = xb.T @ (p - y) + penalty * w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(penalty) + 1e-9 * np.eye(d + 1)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+@dataclass(frozen=True)
+class Question:
+    """One training question: which entry asked it and whether that entry was left in."""
+
+    entry: str
+    phrasing: int
+    answerable: bool  # False: the whole entry was left out
+
+
+def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
+    """Every phrasing asked twice: without itself, and without its whole entry."""
+    sem, lex = matcher.semantic, matcher.lexical
+    for entry in matcher.entries:
+        for i, phrasing in enumerate(entry.phrasings):
+            stems = matcher.stems(phrasing)
+            if not stems:
+                continue
+            vector = sem.vectors[sem.row(entry.id, i)]
+            for answerable in (True, False):
+                held = Held(entry.id, i if answerable else None)
+                cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids)
+                if cands:
+                    yield Question(entry.id, i, answerable), cands
+
+
+def training_set(matcher: Matcher) -> tuple[np.ndarray, np.ndarray, list[Question], list[list[str]]]:
+    """Feature rows, labels, and per row the question it came from (for cross-validation)."""
+    rows, labels, owners, ids = [], [], [], []
+    for question, cands in leave_out_questions(matcher):
+        ids.append([c.entry for c in cands])
+        for c in cands:
+            rows.append(c.row)
+            labels.append(float(question.answerable and c.entry == question.entry))
+            owners.append(question)
+    return np.array(rows), np.array(labels), owners, ids
+
+
+def fit(x: np.ndarray, y: np.ndarray, fingerprint: str) -> Calibration:
+    """Standardise and fit."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    weights, bias = fit_logistic((x - mean) / scale, y)
+    return Calibration(fingerprint, mean, scale, weights, bias)
+
+
+def fit_matcher(matcher: Matcher) -> Calibration:
+    """Fit on the matcher's own knowledge base."""
+    x, y, _, _ = training_set(matcher)
+    return fit(x, y, matcher.fingerprint)
+
+
+def load(path: Path) -> Calibration | None:
+    """A saved calibration, or None if it is missing or unreadable."""
+    try:
+        return Calibration.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save(calibration: Calibration, path: Path) -> None:
+    """Write atomically; a read-only location is the caller's to handle (OSError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as fh:
+        json.dump(calibration.to_json(), fh, indent=1)
+        fh.write("\n")
+    os.replace(fh.name, path)
+
+
+def for_matcher(matcher: Matcher, artifact: Path = ARTIFACT) -> Calibration:
+    """The committed calibration if it fits this base, else a cached or fresh fit."""
+    for path in (artifact, cache_dir() / f"calibration-{matcher.fingerprint}.json"):
+        found = load(path)
+        if found is not None and found.fingerprint == matcher.fingerprint and found.names == FEATURES:
+            return found
+    fitted = fit_matcher(matcher)
+    try:
+        save(fitted, cache_dir() / f"calibration-{matcher.fingerprint}.json")
+    except OSError:
+        pass  # a read-only cache only costs the fit at the next start
+    return fitted

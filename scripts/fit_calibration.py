@@ -1,0 +1,97 @@
+"""Fit the answer/decline confidence model on the knowledge base; report cross-validation.
+
+    python scripts/fit_calibration.py [--knowledge DIR] [--no-save]
+
+Cross-validation leaves whole entries out of the fit (5 folds by entry), then asks each
+held-out phrasing twice: with only itself left out of the index (it should be answered with
+its own entry) and with its whole entry left out (it should not be answered). The figures
+are printed for a few answer thresholds; the model fitted on everything is then written
+to bot/answers/calibration.json, which `python -m bot check` verifies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.answers import calibration as cal  # noqa: E402
+from bot.answers.features import FEATURES  # noqa: E402
+from bot.answers.knowledge import DEFAULT_DIR, load_knowledge  # noqa: E402
+from bot.answers.matcher import Matcher, decide  # noqa: E402
+
+FOLDS = 5
+
+
+def placeholder() -> cal.Calibration:
+    """A do-nothing model, so building the matcher does not fit one itself."""
+    n = len(FEATURES)
+    return cal.Calibration("", np.zeros(n), np.ones(n), np.zeros(n), 0.0)
+
+
+def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
+    """Outcomes of held-out questions per answer threshold."""
+    x, y, owners, ids = cal.training_set(matcher)
+    fold = np.array([zlib.crc32(q.entry.encode()) % FOLDS for q in owners])
+    probs = np.zeros(len(y))
+    for k in range(FOLDS):
+        model = cal.fit(x[fold != k], y[fold != k], "")
+        probs[fold == k] = model.probability(x[fold == k])
+    # Regroup rows into questions (rows of one question are consecutive).
+    questions, start = [], 0
+    for names in ids:
+        end = start + len(names)
+        questions.append((owners[start], list(zip(names, probs[start:end], strict=True))))
+        start = end
+    facts = matcher.kb.facts
+    print(f"{len(questions)} leave-out questions, {len(y)} candidate rows, {int(y.sum())} positives")
+    for t in thresholds:
+        tally: Counter[str] = Counter()
+        for q, ranked in questions:
+            ranked.sort(key=lambda ep: -ep[1])
+            kind, named = decide(ranked, facts, answer=t)
+            own = q.entry
+            if q.answerable and own in facts:
+                tally["ans"] += 1
+                if kind == "answer":
+                    tally["correct" if named[0] == own else "wrong"] += 1
+                elif kind == "clarify":
+                    tally["clarify"] += 1
+                    tally["tap"] += own in named
+            elif q.answerable:  # a decline example, left in: it should be declined
+                tally["dec"] += 1
+                tally["declined"] += kind != "answer"
+            else:  # its whole entry left out: nothing can answer it
+                tally["out"] += 1
+                tally["false_answer"] += kind == "answer"
+        n = max(tally["ans"], 1)
+        print(f"answer>={t:.2f}: answer_acc={tally['correct'] / n:.3f} wrong={tally['wrong'] / n:.3f} "
+              f"one_tap={(tally['correct'] + tally['tap']) / n:.3f} clarify_rate={tally['clarify'] / n:.3f} "
+              f"uncovered_answered={tally['false_answer'] / max(tally['out'], 1):.3f} "
+              f"decline_examples_declined={tally['declined'] / max(tally['dec'], 1):.3f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--knowledge", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    matcher = Matcher(load_knowledge(args.knowledge), calibration=placeholder())
+    cross_validate(matcher, [0.4, 0.5, 0.6, 0.7, 0.8])
+    model = cal.fit_matcher(matcher)
+    print("weights:", ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, model.weights, strict=True)))
+    if not args.no_save:
+        cal.save(model, cal.ARTIFACT)
+        print(f"wrote {cal.ARTIFACT.relative_to(ROOT)} (fingerprint {model.fingerprint})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
