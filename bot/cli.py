@@ -77,6 +77,8 @@ def _check(directory: Path, out: TextIO) -> int:
         problems = engine.calibration_problems()
         if problems:
             raise KnowledgeErrors(problems)
+    for warning in engine.consistency_warnings():
+        out.write(f"warning: {warning}\n")
     out.write(f"{directory}: OK: {len(kb.facts)} facts, {len(kb.sources)} sources, "
               f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings, "
               f"{len(kb.declines)} decline examples\n")

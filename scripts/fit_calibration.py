@@ -62,12 +62,15 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
                 tally["ans"] += 1
                 if kind == "answer":
                     tally["correct" if named[0] == own else "wrong"] += 1
-                elif kind == "clarify":
+                elif buttons := [e for e in named if e in facts][:3]:  # "did you mean" or topics
                     tally["clarify"] += 1
-                    tally["tap"] += own in named
+                    tally["tap"] += own in buttons
             elif q.answerable:  # a decline example, left in: it should be declined
                 tally["dec"] += 1
                 tally["declined"] += kind != "answer"
+            elif q.swapped:  # its key word swapped for an unrelated one
+                tally["swap"] += 1
+                tally["swap_answered"] += kind == "answer"
             else:  # its whole entry left out: nothing can answer it
                 tally["out"] += 1
                 tally["false_answer"] += kind == "answer"
@@ -75,6 +78,7 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
         print(f"answer>={t:.2f}: answer_acc={tally['correct'] / n:.3f} wrong={tally['wrong'] / n:.3f} "
               f"one_tap={(tally['correct'] + tally['tap']) / n:.3f} clarify_rate={tally['clarify'] / n:.3f} "
               f"uncovered_answered={tally['false_answer'] / max(tally['out'], 1):.3f} "
+              f"swapped_answered={tally['swap_answered'] / max(tally['swap'], 1):.3f} "
               f"decline_examples_declined={tally['declined'] / max(tally['dec'], 1):.3f}")
 
 
@@ -84,7 +88,7 @@ def main() -> int:
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     matcher = Matcher(load_knowledge(args.knowledge), calibration=placeholder())
-    cross_validate(matcher, [0.4, 0.5, 0.6, 0.7, 0.8])
+    cross_validate(matcher, [0.3, 0.4, 0.5, 0.6, 0.7])
     model = cal.fit_matcher(matcher)
     print("weights:", ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, model.weights, strict=True)))
     if not args.no_save:

@@ -590,12 +590,12 @@ async def test_gap_report_counts_declined_questions_without_names(fake: FakeBotA
     [empty] = await say(fake, "/gaps")
     assert empty["text"] == "No unanswered questions recorded yet."
     for member in (MEMBER, OTHERS[0]):
-        [decline] = await say(fake, "where is the picket line in leeds", user=member)
+        [decline] = await say(fake, "where can i park my caravan in leeds", user=member)
         assert decline["text"].startswith("Sorry, I don't have a sourced answer")
     [report] = await say(fake, "/gaps")
     assert report["text"].splitlines() == [
         "Unanswered questions (no names kept)",
-        "2× where is the picket line in leeds",
+        "2× where can i park my caravan in leeds",
     ]
     assert str(MEMBER) not in report["text"] and str(OTHERS[0]) not in report["text"]
 

@@ -14,8 +14,10 @@ that differs (an organiser's edit) is refitted at load time and cached.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ import numpy as np
 from bot.answers.features import FEATURES, candidates
 from bot.answers.lexical import Held
 from bot.answers.semantic import cache_dir
+from bot.answers.text import english, stem
 
 if TYPE_CHECKING:
     from bot.answers.matcher import Matcher
@@ -54,7 +57,8 @@ class Calibration:
     def to_json(self) -> dict[str, object]:
         return {
             "fingerprint": self.fingerprint, "features": list(self.names),
-            "mean": [round(float(x), 6) for x in self.mean], "scale": [round(float(x), 6) for x in self.scale],
+            "mean": [round(float(x), 6) for x in self.mean],
+            "scale": [round(float(x), 6) for x in self.scale],
             "weights": [round(float(x), 6) for x in self.weights], "bias": round(self.bias, 6),
         }
 
@@ -62,12 +66,14 @@ class Calibration:
     def from_json(cls, data: dict[str, object]) -> Calibration:
         return cls(
             fingerprint=str(data["fingerprint"]), mean=np.array(data["mean"], dtype=np.float64),
-            scale=np.array(data["scale"], dtype=np.float64), weights=np.array(data["weights"], dtype=np.float64),
+            scale=np.array(data["scale"], dtype=np.float64),
+            weights=np.array(data["weights"], dtype=np.float64),
             bias=float(data["bias"]), names=tuple(data["features"]),  # type: ignore[arg-type]
         )
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, iterations: int = 30) -> tuple[np.ndarray, float]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2,
+                 iterations: int = 30) -> tuple[np.ndarray, float]:
     """Newton's method on the L2-penalised log loss (x already standardised)."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
@@ -91,23 +97,54 @@ class Question:
 
     entry: str
     phrasing: int
-    answerable: bool  # False: the whole entry was left out
+    answerable: bool  # False: the whole entry was left out, or its key word swapped
+    swapped: bool = False
+
+
+def _stranger_words(matcher: Matcher, count: int = 2000) -> list[str]:
+    """Dictionary words no entry knows, in a fixed pseudo-random order (reproducible fits)."""
+    words = sorted(w for w in english() if 4 <= len(w) <= 10 and w.isalpha()
+                   and not matcher.lexical.known(stem(w)) and w not in matcher.norm.stopwords)
+    rng = random.Random(8)
+    return rng.sample(words, min(count, len(words)))
+
+
+def _swapped(matcher: Matcher, words: list[str], stems: list[str], stranger: str) -> list[str] | None:
+    """The question with its rarest content word replaced by an unrelated dictionary word:
+    now it asks about something the knowledge base does not cover."""
+    idf = matcher.lexical.idf
+    known = [s for s in stems if s in idf]
+    if not known:
+        return None
+    key = max(known, key=idf.__getitem__)
+    return [stranger if w not in matcher.norm.stopwords and stem(w) == key else w for w in words]
 
 
 def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
-    """Every phrasing asked twice: without itself, and without its whole entry."""
+    """Every phrasing asked three ways: without itself in the index, without its whole
+    entry, and with its key word swapped for an unrelated one (the last two unanswerable)."""
     sem, lex = matcher.semantic, matcher.lexical
+    strangers = _stranger_words(matcher)
+    k = 0
     for entry in matcher.entries:
         for i, phrasing in enumerate(entry.phrasings):
-            stems = matcher.stems(phrasing)
-            if not stems:
-                continue
+            words = matcher.norm.words(phrasing)
+            stems, dictionary = matcher.terms(words)
             vector = sem.vectors[sem.row(entry.id, i)]
             for answerable in (True, False):
                 held = Held(entry.id, i if answerable else None)
-                cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids)
+                cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids, dictionary)
                 if cands:
                     yield Question(entry.id, i, answerable), cands
+            swapped = _swapped(matcher, words, stems, strangers[k % len(strangers)]) if strangers else None
+            k += 1
+            if swapped is not None:
+                s_stems, s_dictionary = matcher.terms(swapped)
+                s_vector = sem.embedder.encode([" ".join(swapped)])[0]
+                held = Held(entry.id, i)
+                cands = candidates(lex, sem, s_stems, s_vector, held, matcher.decline_ids, s_dictionary)
+                if cands:
+                    yield Question(entry.id, i, False, swapped=True), cands
 
 
 def training_set(matcher: Matcher) -> tuple[np.ndarray, np.ndarray, list[Question], list[list[str]]]:
@@ -148,7 +185,8 @@ def load(path: Path) -> Calibration | None:
 def save(calibration: Calibration, path: Path) -> None:
     """Write atomically; a read-only location is the caller's to handle (OSError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as fh:
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
+                                     encoding="utf-8") as fh:
         json.dump(calibration.to_json(), fh, indent=1)
         fh.write("\n")
     os.replace(fh.name, path)
@@ -156,13 +194,11 @@ def save(calibration: Calibration, path: Path) -> None:
 
 def for_matcher(matcher: Matcher, artifact: Path = ARTIFACT) -> Calibration:
     """The committed calibration if it fits this base, else a cached or fresh fit."""
-    for path in (artifact, cache_dir() / f"calibration-{matcher.fingerprint}.json"):
-        found = load(path)
+    committed = load(artifact)
+    for found in (committed, load(cache_dir() / f"calibration-{matcher.fingerprint}.json")):
         if found is not None and found.fingerprint == matcher.fingerprint and found.names == FEATURES:
             return found
     fitted = fit_matcher(matcher)
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache only costs the fit at the next start
         save(fitted, cache_dir() / f"calibration-{matcher.fingerprint}.json")
-    except OSError:
-        pass  # a read-only cache only costs the fit at the next start
     return fitted

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from bot.answers import calibration
 from bot.answers.announcements import is_announcement, newest_first
+from bot.answers.focus import readings, too_long
 from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -18,9 +20,8 @@ from bot.answers.knowledge import (
     KnowledgeErrors,
     load_knowledge,
 )
-from bot.answers.focus import readings, too_long
-from bot.answers import calibration
-from bot.answers.matcher import DECLINE_PREFIX, Match, Matcher
+from bot.answers.lexical import LexicalIndex
+from bot.answers.matcher import Match, Matcher
 from bot.answers.render import Reply, fact_reply, notice, partial_reply, render
 from bot.answers.traps import missing_detail
 
@@ -60,7 +61,8 @@ class Engine:
         if too_long(question):
             return notice(question, "too_long", TOO_LONG)
         match = self.match(question)
-        if match.kind == "clarify" and len({self._topic(f) for f in match.suggestions}) == 1:
+        if (match.kind == "clarify" and len(match.suggestions) > 1
+                and len({self._topic(f) for f in match.suggestions}) == 1):
             # "Did you mean" between an announcement and the report it updates: show both.
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
@@ -100,26 +102,43 @@ class Engine:
         return [f for f, score in self.matcher.rank(query, limit) if score > 0.3]
 
     def consistency_problems(self) -> list[KnowledgeError]:
-        """Phrasings (of facts and of decline examples) that the matcher would send elsewhere."""
+        """Fact phrasings whose words match another fact better than their own: a refused base.
+
+        Judged on word evidence among the facts alone, as a person reading the file would:
+        a phrasing filed under the wrong fact shows up here, whatever the fitted model makes
+        of it.
+        """
+        facts = [e for e in self.matcher.entries if e.id in self.kb.facts]
+        index = LexicalIndex(facts, self.matcher.norm)
         problems = []
-        owners = [(f.id, f"fact '{f.id}'", f.file, f.line, f.phrasings) for f in self.kb.facts.values()]
-        owners += [(DECLINE_PREFIX + d.id, f"decline '{d.id}'", d.file, d.line, d.phrasings)
-                   for d in self.kb.declines]
-        for entry, name, file, line, phrasings in owners:
-            for phrasing in phrasings:
-                ranked = self.matcher.lexical.score(self.matcher.stems(phrasing))[:2]
-                if not ranked:
+        for fact in self.kb.facts.values():
+            for phrasing in fact.phrasings:
+                ranked = index.score(self.matcher.stems(phrasing))[:2]
+                if not ranked or ranked[0].entry == fact.id:
                     continue
-                best = ranked[0]
-                own = next((c.score for c in ranked if c.entry == entry), None)
-                if best.entry != entry and (own is None or best.score > own):
-                    other = best.entry.removeprefix(DECLINE_PREFIX)
-                    what = "decline" if best.entry.startswith(DECLINE_PREFIX) else "fact"
+                own = next((c.score for c in ranked if c.entry == fact.id), None)
+                if own is None or ranked[0].score > own:
                     problems.append(KnowledgeError(
-                        file, getattr(phrasing, "line", line),
-                        f"phrasing '{phrasing}' of {name} matches {what} '{other}' better than its own",
+                        fact.file, getattr(phrasing, "line", fact.line),
+                        f"phrasing '{phrasing}' of fact '{fact.id}' matches fact '{ranked[0].entry}' "
+                        "better than its own",
                     ))
         return problems
+
+    def consistency_warnings(self) -> list[KnowledgeError]:
+        """Decline-example phrasings that would be answered with a fact. Worth fixing, but
+        not a reason to refuse the base: the example still teaches the confidence model."""
+        warnings = []
+        for decline in self.kb.declines:
+            for phrasing in decline.phrasings:
+                m = self.matcher.match(phrasing)
+                if m.kind == "answer" and m.fact is not None:
+                    warnings.append(KnowledgeError(
+                        decline.file, getattr(phrasing, "line", decline.line),
+                        f"phrasing '{phrasing}' of decline '{decline.id}' "
+                        f"is answered with fact '{m.fact.id}'",
+                    ))
+        return warnings
 
     def calibration_problems(self) -> list[KnowledgeError]:
         """The committed confidence model must be the one fitted on this knowledge base."""

@@ -19,8 +19,10 @@ LEXICAL_CANDIDATES = 4
 
 FEATURES = (
     "lexical", "coverage", "contained", "fuzzy", "semantic", "semantic_margin", "lexical_margin",
-    "lexical_top", "semantic_top", "unknown_share", "length", "evidence", "decline_entry",
+    "lexical_top", "semantic_top", "unknown_share", "unknown_english", "length", "evidence", "decline_entry",
+    "semantic_votes", "semantic_share", "lexical_share",
 )
+SHARE_TEMPERATURE = 0.05  # softmax temperature turning scores into shares among entries
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,18 @@ def semantic_mask(sem: SemanticIndex, held: Held | None) -> np.ndarray | None:
 
 
 def candidates(lex: LexicalIndex, sem: SemanticIndex, stems: list[str], vector: np.ndarray,
-               held: Held | None = None, declines: frozenset[str] = frozenset()) -> list[Candidate]:
-    """Candidates (best by words, and closest in meaning) with their feature rows."""
-    if not stems:
+               held: Held | None = None, declines: frozenset[str] = frozenset(),
+               english: frozenset[str] = frozenset()) -> list[Candidate]:
+    """Candidates (best by words, and closest in meaning) with their feature rows.
+
+    `english`: the stems of dictionary words. An unknown dictionary word ("pension") says
+    the question is about something else; an unknown non-word is more likely a typo.
+    """
+    if not stems and not vector.any():
         return []
-    best = sem.best(vector, semantic_mask(sem, held))
+    best, votes = sem.best(vector, semantic_mask(sem, held))
+    shares = np.exp((votes - votes.max()) / SHARE_TEMPERATURE)
+    shares /= shares.sum()
     order = np.argsort(-best)
     extra = tuple(sem.ids[i] for i in order[:SEMANTIC_CANDIDATES] if best[i] > -1)
     scored = lex.score(stems, extra, held, limit=LEXICAL_CANDIDATES)
@@ -58,19 +67,24 @@ def candidates(lex: LexicalIndex, sem: SemanticIndex, stems: list[str], vector: 
         return []
     top_sem = sem.ids[int(order[0])]
     second_sem = float(best[order[1]]) if len(order) > 1 else -1.0
-    unknown = sum(1 for s in stems if not lex.known(s, held))
-    unknown_share = unknown / len(stems)
+    unknown = [s for s in stems if not lex.known(s, held)]
+    unknown_share = len(unknown) / max(len(stems), 1)
+    unknown_english = sum(1 for s in unknown if s in english) / max(len(stems), 1)
     length = math.log1p(len(stems))
     lex_scores = [c.score for c in scored]
+    lex_shares = np.exp((np.array(lex_scores) - max(lex_scores)) / SHARE_TEMPERATURE)
+    lex_shares /= lex_shares.sum()
     out = []
     for i, c in enumerate(scored):
-        s = float(best[sem.position[c.entry]])
+        pos = sem.position[c.entry]
+        s = float(best[pos])
         other_sem = second_sem if c.entry == top_sem else float(best[order[0]])
         other_lex = max((x for j, x in enumerate(lex_scores) if j != i), default=0.0)
         row = np.array([
             c.score, c.coverage, c.contained, c.similarity, s, s - other_sem, c.score - other_lex,
-            float(i == 0), float(c.entry == top_sem), unknown_share, length,
+            float(i == 0), float(c.entry == top_sem), unknown_share, unknown_english, length,
             min(c.evidence, 6.0) / 6.0, float(c.entry in declines),
+            float(votes[pos]), float(shares[pos]), float(lex_shares[i]),
         ], dtype=np.float64)
         out.append(Candidate(c.entry, c, s, row))
     return out

@@ -145,8 +145,8 @@ class LexicalIndex:
     def score(self, stems: list[str], extra: tuple[str, ...] = (), held: Held | None = None,
               limit: int = CANDIDATES) -> list[Lexical]:
         """Candidates best first: the top `limit` by coverage, plus the `extra` entries."""
-        if not stems:
-            return []
+        if not stems:  # all filler ("wots goin on"): only meaning can place it
+            return [Lexical(e, 0.0, 0.0, 0.0, 0.0, 0.0) for e in extra if e in self.index]
         gone = held.entry if held is not None and held.phrasing is None else None
         qweights = {s: self.idf[s] for s in stems if s in self.idf and self.known(s, held)}
         # Words no entry knows count heavily ("strike *pay*"), but only the first two: a long

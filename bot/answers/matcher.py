@@ -27,7 +27,7 @@ from bot.answers.features import FEATURES, Candidate, candidates
 from bot.answers.knowledge import Decline, Fact, KnowledgeBase, SmallTalk
 from bot.answers.lexical import CANDIDATES, Entry, LexicalIndex
 from bot.answers.semantic import MODEL_DIR, Embedder, SemanticIndex
-from bot.answers.text import STOPWORDS, Normaliser, stem
+from bot.answers.text import STOPWORDS, Normaliser, english, is_english, stem
 
 Kind = Literal["answer", "clarify", "decline", "smalltalk", "empty"]
 DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact ids
@@ -35,10 +35,9 @@ DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact id
 # Decision points on the fitted probability, chosen on cross-validation over the
 # knowledge base (scripts/fit_calibration.py prints the trade-off): a wrong answer costs
 # about three missed ones, a tap costs less than either.
-ANSWER = 0.6  # answer when the best fact is at least this likely to be right
-SUGGEST = 0.12  # a fact at least this likely is worth a "did you mean" button
-CLARIFY = 0.35  # ask "did you mean" when the buttons together are at least this likely
-RELATED = 0.04  # a decline shows topics only this plausible or more
+ANSWER = 0.4  # answer when the best fact is at least this likely to be right
+RELATED = 0.1  # a fact this likely is plausibly related: worth a button
+CLARIFY = 0.25  # "did you mean" when the buttons together are this likely; else decline
 SMALLTALK = 86.0  # rapidfuzz ratio for "hi"/"thanks" look-alikes
 
 
@@ -66,15 +65,14 @@ def decide(ranked: list[tuple[str, float]], facts: Container[str],
     first (if any), then plausibly related facts to show as topics.
     """
     top, p = ranked[0]
+    buttons = [(e, q) for e, q in ranked if q >= RELATED and e in facts][:3]
     if top not in facts:
-        named = [top] if p >= SUGGEST else []
-        return "decline", named + [e for e, q in ranked if q >= RELATED and e in facts][:3]
+        return "decline", ([top] if p >= RELATED else []) + [e for e, _ in buttons]
     if p >= answer:
         return "answer", [top]
-    likely = [(e, q) for e, q in ranked if q >= SUGGEST and e in facts][:3]
-    if likely and sum(q for _, q in likely) >= CLARIFY:
-        return "clarify", [e for e, _ in likely]
-    return "decline", [e for e, q in ranked if q >= RELATED and e in facts][:3]
+    if buttons and sum(q for _, q in buttons) >= CLARIFY:
+        return "clarify", [e for e, _ in buttons]
+    return "decline", [e for e, _ in buttons]
 
 
 @lru_cache(maxsize=2)
@@ -93,12 +91,11 @@ class Matcher:
         for fact in kb.facts.values():
             known.extend([fact.title, fact.answer, *fact.phrasings, *fact.keywords])
             known.extend(c.quote for c in fact.claims)
-        for talk in kb.smalltalk:
-            known.extend(talk.phrasings)
-        for decline in kb.declines:
-            known.extend(decline.phrasings)
+        known += [p for t in kb.smalltalk for p in t.phrasings]
+        known += [p for d in kb.declines for p in d.phrasings]
         self.norm = Normaliser(kb.vocabulary, known)
         self.declines = {DECLINE_PREFIX + d.id: d for d in kb.declines}
+        self.news = frozenset(f.id for f in kb.facts.values() if f.date is not None)  # announcements
         self.decline_ids = frozenset(self.declines)
         self.entries = [
             Entry(f.id, f.phrasings, " ".join((f.title, *f.keywords)),
@@ -112,6 +109,7 @@ class Matcher:
         self.semantic = SemanticIndex(
             self.embedder, [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
         )
+        english()  # the dictionary loads now, not in the middle of the first member's question
         self.fingerprint = self._fingerprint()
         self.calibration = calibration or for_matcher(self, artifact)
         self._talk: list[tuple[str, SmallTalk]] = [
@@ -129,9 +127,11 @@ class Matcher:
         """What a fitted calibration depends on: the entries, the vocabulary, the model."""
         digest = hashlib.sha256(f"{self.embedder.fingerprint}|{','.join(FEATURES)}".encode())
         for e in self.entries:
-            digest.update(repr((e.id, e.phrasings, e.about, e.text)).encode())
+            if e.id not in self.news:  # news comes and goes; the model does not depend on it
+                digest.update(repr((e.id, e.phrasings, e.about, e.text)).encode())
         v = self.kb.vocabulary
-        digest.update(repr((sorted(v.textspeak.items()), sorted(v.synonyms.items()), sorted(v.stopwords))).encode())
+        vocabulary = (sorted(v.textspeak.items()), sorted(v.synonyms.items()), sorted(v.stopwords))
+        digest.update(repr(vocabulary).encode())
         return digest.hexdigest()[:16]
 
     def embed_text(self, text: str) -> str:
@@ -142,6 +142,14 @@ class Matcher:
         """The question's meaningful stems, in order, without repeats."""
         return self.norm.content(text)
 
+    def terms(self, words: list[str]) -> tuple[list[str], frozenset[str]]:
+        """Stems of the meaningful words, and which of them name things rather than misspell
+        them: dictionary words, and long words that spelling correction found no match for
+        ("bitcoin"); short unknown words are more often slang or text-speak."""
+        content = [w for w in words if w not in self.norm.stopwords]
+        stems = list(dict.fromkeys(stem(w) for w in content))
+        return stems, frozenset(stem(w) for w in content if len(w) >= 6 or is_english(w))
+
     # ------------------------------------------------------------------ ranking
 
     def rank(self, question: str, limit: int = 5) -> list[tuple[Fact, float]]:
@@ -151,13 +159,13 @@ class Matcher:
 
     def scored(self, question: str) -> list[tuple[Candidate, float]]:
         """Candidates with their fitted probability of being right, most likely first."""
-        words = self.norm.words(question)
-        stems = list(dict.fromkeys(stem(w) for w in words if w not in self.norm.stopwords))
-        return self._scored(words, stems)
+        return self._scored(self.norm.words(question))
 
-    def _scored(self, words: list[str], stems: list[str]) -> list[tuple[Candidate, float]]:
+    def _scored(self, words: list[str]) -> list[tuple[Candidate, float]]:
+        stems, english = self.terms(words)
         vector = self.embedder.encode([" ".join(words)])[0]
-        cands = candidates(self.lexical, self.semantic, stems, vector, declines=self.decline_ids)
+        cands = candidates(self.lexical, self.semantic, stems, vector, declines=self.decline_ids,
+                           english=english)
         if not cands:
             return []
         probs = self.calibration.probability(np.array([c.row for c in cands]))
@@ -175,10 +183,14 @@ class Matcher:
         if talk is not None:
             return Match("smalltalk", question, smalltalk=talk)
         unknown = tuple(s for s in stems if not self.lexical.known(s))
-        ranked = self._scored(words, stems)
+        ranked = self._scored(words)
         if not ranked:
             return Match("decline", question, unknown=unknown)
+        ranked = self._news_over_declines(ranked)
         kind, named = decide([(c.entry, p) for c, p in ranked], self.kb.facts)
+        if kind == "answer" and ranked[0][0].lexical.evidence == 0:
+            # Not one word of the question is one the fact knows: offer it, never assert it.
+            kind = "decline"
         p = ranked[0][1]
         facts = tuple(self.kb.facts[e] for e in named if e in self.kb.facts)
         if kind == "answer":
@@ -188,6 +200,16 @@ class Matcher:
         decline = self.declines.get(named[0]) if named else None
         return Match("decline", question, None, round(p, 4), unknown=unknown, decline=decline,
                      related=facts)
+
+    def _news_over_declines(self, ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
+        """"The reports don't say" is out of date once the union has announced it: a decline
+        example's likelihood goes to the most likely announcement among the candidates."""
+        news = next(((c, p) for c, p in ranked if c.entry in self.news and p >= RELATED), None)
+        if news is None:
+            return ranked
+        absorbed = sum(p for c, p in ranked if c.entry in self.declines)
+        out = [(c, p + absorbed if c is news[0] else p) for c, p in ranked if c.entry not in self.declines]
+        return sorted(out, key=lambda cp: -cp[1])
 
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
         """"hi", "cheers mate 👍", "ok bye": small talk, unless a word any fact uses is in it."""

@@ -130,10 +130,7 @@ def render(kb: KnowledgeBase, match: Match) -> Reply:
         example = kb.texts.examples[0] if kb.texts.examples else "a question about the dispute"
         text, marked = _join([(f"I can only read questions typed as text. Try: {example}", "")])
         return Reply(q, "empty", False, text, marked)
-    if match.decline is not None:
-        segments = [(match.decline.reply, "")]
-    else:
-        segments = [(kb.texts.decline, "")]
+    segments = [(match.decline.reply, "")] if match.decline is not None else [(kb.texts.decline, "")]
     if match.related:
         segments.append(("\nClosest topics I can answer:", ""))
         segments += [(f"\n• {f.title}", "") for f in match.related]

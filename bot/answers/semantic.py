@@ -19,6 +19,7 @@ import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CACHE_ENV = "UNION_BOT_CACHE"
+SOFT = 0.05  # temperature of the soft maximum over an entry's texts
 
 
 def cache_dir() -> Path:
@@ -113,18 +114,20 @@ class SemanticIndex:
         """The question's unit vector."""
         return self.embedder.encode([text])[0]
 
-    def best(self, vector: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Per entry, the highest cosine between the question and the entry's texts.
+    def best(self, vector: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the highest cosine between the question and the entry's texts, and a
+        soft maximum that also counts how many of its texts come close (kNN-like votes).
 
         `mask` (one bool per text) hides texts for leave-out training; a fully hidden entry
         scores -1.
         """
         if not self.ids:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
         sims = self.vectors @ vector
         if mask is not None:
             sims = np.where(mask, sims, -1.0)
-        return np.maximum.reduceat(sims, self.starts)
+        votes = np.add.reduceat(np.exp((sims - 1.0) / SOFT), self.starts)
+        return np.maximum.reduceat(sims, self.starts), 1.0 + SOFT * np.log(np.maximum(votes, 1e-30))
 
     def row(self, entry: str, phrasing: int) -> int:
         """The row of an entry's phrasing, to hide it when leaving it out."""

@@ -42,7 +42,8 @@ DETAILS = (
         "an amount of money",
         re.compile(r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
                    r"\b(what|which) (amount|sum|figure|price|fee|fine|salary|wage|rate of pay)\b|"
-                   r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|fine|save)"),
+                   r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|"
+                   r"fine|save)"),
         re.compile(r"[£$€]|\b(pounds?|million|billion|bn|m)\b"),
     ),
     Detail(

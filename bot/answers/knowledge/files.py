@@ -383,5 +383,6 @@ def check_references(
         for phrasing in decline.phrasings:
             other = owner.get(" ".join(phrasing.lower().split()))
             if other is not None:
-                reason = f"phrasing '{phrasing}' of decline '{decline.id}' is also a phrasing of fact '{other.id}'"
+                reason = (f"phrasing '{phrasing}' of decline '{decline.id}' "
+                          f"is also a phrasing of fact '{other.id}'")
                 errors.append(KnowledgeError(decline.file, _line(phrasing, decline.line), reason))
