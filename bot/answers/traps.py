@@ -56,7 +56,7 @@ DETAILS = (
         re.compile(r"\b(what|which) (date|day|year|month|week)\b|\bwhen (exactly|precisely)\b|"
                    r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b"),
         re.compile(rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
-                   r"week|weeks|month|date|dates|hours?|[12]\d{{3}})\b"),
+                   r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     ),
     Detail(
         "names",

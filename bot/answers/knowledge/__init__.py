@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.answers.knowledge.declines import check_declines, load_declines
 from bot.answers.knowledge.files import (
     check_references,
-    load_declines,
     load_facts,
     load_smalltalk,
     load_sources,
@@ -92,7 +92,8 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     smalltalk = _safe(lambda: load_smalltalk(directory / "smalltalk.yaml", errors), errors, ())
     texts = _safe(lambda: load_texts(directory / "bot.yaml", errors), errors, None)
     declines = _safe(lambda: load_declines(directory / "declines.yaml", errors), errors, ())
-    check_references(facts, errors, declines)
+    check_references(facts, errors)
+    check_declines(declines, facts, errors)
     if errors:
         raise KnowledgeErrors(errors)
     assert texts is not None

@@ -7,7 +7,6 @@ stopping at the first, so one `check` run lists everything an organiser has to f
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import yaml
 from bot.answers.knowledge.model import (
     BotTexts,
     Claim,
-    Decline,
     Fact,
     KnowledgeError,
     SmallTalk,
@@ -297,37 +295,6 @@ def load_smalltalk(path: Path, errors: list[KnowledgeError]) -> tuple[SmallTalk,
     return tuple(out)
 
 
-KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def load_declines(path: Path, errors: list[KnowledgeError]) -> tuple[Decline, ...]:
-    """declines.yaml (optional): questions the sources do not answer, each with its reply."""
-    if not path.exists():
-        return ()
-    r = _Reader(path, errors)
-    out: list[Decline] = []
-    seen: dict[str, int] = {}
-    for raw in _top_list(path, read_yaml(path), "declines", errors):
-        item = r.mapping(raw, "decline", 1)
-        if item is None:
-            continue
-        did = r.text(item, "id", "decline")
-        what = f"decline '{did}'"
-        reply = r.text(item, "reply", what)
-        phrasings = r.texts(item, "phrasings", what)
-        if did and not KEBAB.match(did):
-            r.fail(_line(item), f"{what}: id must be kebab-case (lower-case words joined by '-')")
-            continue
-        if did and did in seen:
-            r.fail(_line(item), f"duplicate decline id '{did}' (first defined at line {seen[did]})")
-            continue
-        if not (did and reply and phrasings):
-            continue
-        seen[did] = _line(item)
-        out.append(Decline(id=did, reply=reply, phrasings=tuple(phrasings), file=str(path), line=_line(item)))
-    return tuple(out)
-
-
 def load_texts(path: Path, errors: list[KnowledgeError]) -> BotTexts:
     """bot.yaml (optional): the union's own texts; neutral fallbacks where it is missing."""
     fallback = BotTexts(
@@ -354,11 +321,8 @@ def load_texts(path: Path, errors: list[KnowledgeError]) -> BotTexts:
     )
 
 
-def check_references(
-    facts: dict[str, Fact], errors: list[KnowledgeError], declines: tuple[Decline, ...] = ()
-) -> None:
-    """Across files: related facts must exist, and no phrasing may belong to two facts
-    (or to a fact and a decline: the same question cannot be both answered and declined)."""
+def check_references(facts: dict[str, Fact], errors: list[KnowledgeError]) -> None:
+    """Across files: related facts must exist, and no phrasing may belong to two facts."""
     owner: dict[str, Fact] = {}
     for fact in facts.values():
         for rel in fact.related:
@@ -376,13 +340,3 @@ def check_references(
                     )
                 )
             owner.setdefault(key, fact)
-    for decline in declines:
-        if decline.id in facts:
-            reason = f"decline '{decline.id}' has the same id as a fact"
-            errors.append(KnowledgeError(decline.file, decline.line, reason))
-        for phrasing in decline.phrasings:
-            other = owner.get(" ".join(phrasing.lower().split()))
-            if other is not None:
-                reason = (f"phrasing '{phrasing}' of decline '{decline.id}' "
-                          f"is also a phrasing of fact '{other.id}'")
-                errors.append(KnowledgeError(decline.file, _line(phrasing, decline.line), reason))
