@@ -36,7 +36,7 @@ def placeholder() -> cal.Calibration:
     return cal.Calibration("", np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
 
-def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
+def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dict[str, float]]:
     """Outcomes of held-out questions per answer threshold."""
     x, y, owners, ids = cal.training_set(matcher)
     fold = np.array([zlib.crc32(q.entry.encode()) % FOLDS for q in owners])
@@ -51,7 +51,7 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
         questions.append((owners[start], list(zip(names, probs[start:end], strict=True))))
         start = end
     facts = matcher.kb.facts
-    print(f"{len(questions)} leave-out questions, {len(y)} candidate rows, {int(y.sum())} positives")
+    results: dict[float, dict[str, float]] = {}
     for t in thresholds:
         tally: Counter[str] = Counter()
         for q, ranked in questions:
@@ -75,11 +75,21 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> None:
                 tally["out"] += 1
                 tally["false_answer"] += kind == "answer"
         n = max(tally["ans"], 1)
-        print(f"answer>={t:.2f}: answer_acc={tally['correct'] / n:.3f} wrong={tally['wrong'] / n:.3f} "
-              f"one_tap={(tally['correct'] + tally['tap']) / n:.3f} clarify_rate={tally['clarify'] / n:.3f} "
-              f"uncovered_answered={tally['false_answer'] / max(tally['out'], 1):.3f} "
-              f"swapped_answered={tally['swap_answered'] / max(tally['swap'], 1):.3f} "
-              f"decline_examples_declined={tally['declined'] / max(tally['dec'], 1):.3f}")
+        results[t] = {
+            "answer_acc": tally["correct"] / n, "wrong": tally["wrong"] / n,
+            "one_tap": (tally["correct"] + tally["tap"]) / n, "clarify_rate": tally["clarify"] / n,
+            "uncovered_answered": tally["false_answer"] / max(tally["out"], 1),
+            "swapped_answered": tally["swap_answered"] / max(tally["swap"], 1),
+            "decline_examples_declined": tally["declined"] / max(tally["dec"], 1),
+            "questions": len(questions),
+        }
+    return results
+
+
+def show(results: dict[float, dict[str, float]]) -> None:
+    """One line per threshold."""
+    for t, r in results.items():
+        print(f"answer>={t:.2f}: " + " ".join(f"{k}={v:.3f}" for k, v in r.items() if k != "questions"))
 
 
 def main() -> int:
@@ -88,7 +98,9 @@ def main() -> int:
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     matcher = Matcher(load_knowledge(args.knowledge), calibration=placeholder())
-    cross_validate(matcher, [0.3, 0.4, 0.5, 0.6, 0.7])
+    results = cross_validate(matcher, [0.3, 0.4, 0.5, 0.6, 0.7])
+    print(f"{int(results[0.3]['questions'])} leave-out questions (5 folds by entry)")
+    show(results)
     model = cal.fit_matcher(matcher)
     print("weights:", ", ".join(f"{n}={w:+.2f}" for n, w in zip(FEATURES, model.weights, strict=True)))
     if not args.no_save:

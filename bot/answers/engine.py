@@ -33,9 +33,11 @@ TOO_LONG = ("That's a long message, and I may miss what you want to know. Please
 class Engine:
     """Answers questions from one knowledge base. Immutable: reloading builds a new one."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, confidence: calibration.Calibration | None = None) -> None:
+        """`confidence`: a fitted model to use as it is (benchmarks); by default the one
+        fitted on this base (committed, cached, or fitted now)."""
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = Matcher(kb, calibration=confidence)
         # Announcements linked to the article fact they update, newest first.
         self.topic_of: dict[str, str] = {}
         self.updates: dict[str, list[Fact]] = {}

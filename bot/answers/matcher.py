@@ -109,7 +109,10 @@ class Matcher:
         self.semantic = SemanticIndex(
             self.embedder, [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
         )
-        english()  # the dictionary loads now, not in the middle of the first member's question
+        # The dictionary, the tokenizer and the maths library warm up now, not in the middle
+        # of the first member's question.
+        english()
+        self.semantic.best(self.embedder.encode(["warm up"])[0])
         self.fingerprint = self._fingerprint()
         self.calibration = calibration or for_matcher(self, artifact)
         self._talk: list[tuple[str, SmallTalk]] = [

@@ -20,6 +20,10 @@ import numpy as np
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 CACHE_ENV = "UNION_BOT_CACHE"
 SOFT = 0.05  # temperature of the soft maximum over an entry's texts
+# A base with more entries than this compares the question with entry centroids first, and
+# with the texts of the nearest SHORTLIST entries only (the shipped base is compared in full).
+PREFILTER_ENTRIES = 256
+SHORTLIST = 64
 
 
 def cache_dir() -> Path:
@@ -109,6 +113,11 @@ class SemanticIndex:
         self.phrasing_counts = [n for _, _, n in groups]
         self.position = {eid: i for i, eid in enumerate(self.ids)}
         self.vectors = cached_encode(embedder, texts, cache) if texts else np.zeros((0, 1), np.float32)
+        self.centroids: np.ndarray | None = None
+        if len(self.ids) > PREFILTER_ENTRIES:
+            sums = np.add.reduceat(self.vectors, self.starts, axis=0)
+            self.centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+            self._rows = [np.arange(s, s + n) for s, n in zip(self.starts, self.counts, strict=True)]
 
     def query(self, text: str) -> np.ndarray:
         """The question's unit vector."""
@@ -123,11 +132,28 @@ class SemanticIndex:
         """
         if not self.ids:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+        if self.centroids is not None and mask is None:
+            return self._shortlisted(vector)
         sims = self.vectors @ vector
         if mask is not None:
             sims = np.where(mask, sims, -1.0)
         votes = np.add.reduceat(np.exp((sims - 1.0) / SOFT), self.starts)
         return np.maximum.reduceat(sims, self.starts), 1.0 + SOFT * np.log(np.maximum(votes, 1e-30))
+
+    def _shortlisted(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`best` for a big base: exact for the entries nearest by centroid, -1 elsewhere."""
+        assert self.centroids is not None
+        near = np.argpartition(-(self.centroids @ vector), SHORTLIST)[:SHORTLIST]
+        near.sort()
+        rows = np.concatenate([self._rows[i] for i in near])
+        sims = self.vectors[rows] @ vector
+        starts = np.cumsum([0] + [self.counts[i] for i in near[:-1]])
+        best = np.full(len(self.ids), -1.0, dtype=np.float32)
+        votes = np.full(len(self.ids), -1.0, dtype=np.float32)
+        best[near] = np.maximum.reduceat(sims, starts)
+        total = np.add.reduceat(np.exp((sims - 1.0) / SOFT), starts)
+        votes[near] = 1.0 + SOFT * np.log(np.maximum(total, 1e-30))
+        return best, votes
 
     def row(self, entry: str, phrasing: int) -> int:
         """The row of an entry's phrasing, to hide it when leaving it out."""
