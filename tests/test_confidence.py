@@ -78,7 +78,7 @@ def test_logistic_regression_recovers_a_known_rule() -> None:
 
 def test_the_committed_model_is_the_one_fitted_on_the_shipped_base(engine: Engine) -> None:
     committed = cal.load(cal.ARTIFACT)
-    assert committed is not None and committed.names == FEATURES
+    assert committed is not None and committed.names == FEATURES and committed.current
     assert committed.fingerprint == engine.matcher.fingerprint
     assert engine.calibration_problems() == []
 

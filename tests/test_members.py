@@ -123,7 +123,7 @@ async def test_answer_has_related_buttons_that_answer(fake: FakeBotAPI, bot: Run
 
 
 async def test_clarification_offers_choices_and_a_tap_answers(fake: FakeBotAPI, bot: RunningBot) -> None:
-    question = "reoffending?"
+    question = "risk?"
     assert bot.engine.match(question).kind == "clarify"
     reply = await ask(fake, question)
     choices = buttons(reply)

@@ -38,6 +38,24 @@ ARTIFACT = Path(__file__).resolve().parent / "calibration.json"
 L2 = 1.0  # ridge penalty on standardised features: keeps weights sane on a small base
 
 
+# Products of these features are added to the model's inputs: whether close meaning matters
+# depends on how many words are shared, and a linear model cannot say that on its own.
+PAIRED = ("lexical", "coverage", "contained", "semantic", "semantic_margin", "lexical_margin",
+          "unknown_share", "unknown_english", "length", "decline_entry", "semantic_votes",
+          "semantic_share", "lexical_share")
+_PAIRS = [(FEATURES.index(a), FEATURES.index(b)) for i, a in enumerate(PAIRED) for b in PAIRED[i:]]
+PAIR_COUNT = len(_PAIRS)
+PAIRS_FROM = 2000  # candidate rows needed before the products are fitted (a tiny base has ~50)
+FORM = f"pairs-{PAIR_COUNT}"  # what `expand` does; a saved model of another form is refitted
+
+
+def expand(rows: np.ndarray) -> np.ndarray:
+    """The features, then the products of the paired ones."""
+    rows = np.atleast_2d(rows)
+    pairs = np.stack([rows[:, i] * rows[:, j] for i, j in _PAIRS], axis=1)
+    return np.hstack([rows, pairs])
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Logistic regression weights over standardised features, and what they were fitted on."""
@@ -48,15 +66,16 @@ class Calibration:
     weights: np.ndarray
     bias: float
     names: tuple[str, ...] = FEATURES
+    form: str = FORM
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
         """P(right answer) for each candidate row."""
-        z = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        z = ((expand(rows) - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict[str, object]:
         return {
-            "fingerprint": self.fingerprint, "features": list(self.names),
+            "fingerprint": self.fingerprint, "features": list(self.names), "form": self.form,
             "mean": [round(float(x), 6) for x in self.mean],
             "scale": [round(float(x), 6) for x in self.scale],
             "weights": [round(float(x), 6) for x in self.weights], "bias": round(self.bias, 6),
@@ -69,7 +88,13 @@ class Calibration:
             scale=np.array(data["scale"], dtype=np.float64),
             weights=np.array(data["weights"], dtype=np.float64),
             bias=float(data["bias"]), names=tuple(data["features"]),  # type: ignore[arg-type]
+            form=str(data.get("form", "")),
         )
+
+    @property
+    def current(self) -> bool:
+        """Fitted on today's features in today's form (else it must be refitted)."""
+        return self.names == FEATURES and self.form == FORM and len(self.weights) == len(self.mean)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2,
@@ -160,7 +185,10 @@ def training_set(matcher: Matcher) -> tuple[np.ndarray, np.ndarray, list[Questio
 
 
 def fit(x: np.ndarray, y: np.ndarray, fingerprint: str) -> Calibration:
-    """Standardise and fit."""
+    """Expand, standardise and fit; on too little data the products stay out (weight 0)."""
+    x = expand(x)
+    if len(x) < PAIRS_FROM:
+        x[:, len(FEATURES):] = 0.0
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
@@ -196,7 +224,7 @@ def for_matcher(matcher: Matcher, artifact: Path = ARTIFACT) -> Calibration:
     """The committed calibration if it fits this base, else a cached or fresh fit."""
     committed = load(artifact)
     for found in (committed, load(cache_dir() / f"calibration-{matcher.fingerprint}.json")):
-        if found is not None and found.fingerprint == matcher.fingerprint and found.names == FEATURES:
+        if found is not None and found.fingerprint == matcher.fingerprint and found.current:
             return found
     fitted = fit_matcher(matcher)
     with contextlib.suppress(OSError):  # a read-only cache only costs the fit at the next start

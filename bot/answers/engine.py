@@ -145,7 +145,7 @@ class Engine:
     def calibration_problems(self) -> list[KnowledgeError]:
         """The committed confidence model must be the one fitted on this knowledge base."""
         found = calibration.load(calibration.ARTIFACT)
-        if found is not None and found.fingerprint == self.matcher.fingerprint:
+        if found is not None and found.fingerprint == self.matcher.fingerprint and found.current:
             return []
         reason = ("was fitted on a different knowledge base or model: "
                   "run `python scripts/fit_calibration.py` and commit the result")

@@ -51,10 +51,14 @@ DETAILS = (
         re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (number|count)\b|\bhow big\b|\bhow large\b"),
         re.compile(rf"\d|\b({_NUMBER_WORDS})\b"),
     ),
+    Detail(  # a calendar date: a weekday alone does not say which week
+        "a calendar date",
+        re.compile(r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b"),
+        re.compile(rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
+    ),
     Detail(
-        "a date",
-        re.compile(r"\b(what|which) (date|day|year|month|week)\b|\bwhen (exactly|precisely)\b|"
-                   r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b"),
+        "a time or day",
+        re.compile(r"\b(what|which) (day|time|week)\b|\bwhen (was|were|did|will|is|are|does|do|has|have)\b"),
         re.compile(rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
                    r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     ),
@@ -84,6 +88,6 @@ def missing_detail(question: str, fact: Fact) -> Detail | None:
         flags = 0 if detail.name == "names" else re.IGNORECASE
         if not any(re.search(detail.present.pattern, q, flags) for q in quotes):
             return detail
-        if detail.name in ("a percentage", "an amount of money"):
+        if detail.name in ("a percentage", "an amount of money", "a calendar date"):
             return None  # a specific kind was found: a vaguer one ("how much") is answered by it
     return None
