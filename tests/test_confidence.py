@@ -5,6 +5,7 @@ The model loaded here is the one the bot ships (bot/answers/model/, 15 MB): no o
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 from pathlib import Path
 
@@ -128,3 +129,14 @@ def test_the_answer_engine_imports_neither_telegram_nor_sqlite() -> None:
             else:
                 continue
             assert not {n.split(".")[0] for n in names} & banned, f"{path}: imports {names}"
+
+
+def test_an_edited_large_base_borrows_the_committed_model_instead_of_stalling(engine: Engine) -> None:
+    # An organiser adds a phrasing and /reloads: no ten-second fit, and `check` will say so.
+    fact = next(iter(engine.kb.facts.values()))
+    edited = dataclasses.replace(fact, phrasings=(*fact.phrasings, "a brand new way to ask this"))
+    kb = dataclasses.replace(engine.kb, facts={**engine.kb.facts, fact.id: edited})
+    again = Engine(kb)
+    assert again.matcher.fingerprint != engine.matcher.fingerprint
+    assert again.matcher.calibration.fingerprint == engine.matcher.fingerprint
+    assert again.calibration_problems() != []

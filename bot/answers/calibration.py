@@ -46,6 +46,7 @@ PAIRED = ("lexical", "coverage", "contained", "semantic", "semantic_margin", "le
 _PAIRS = [(FEATURES.index(a), FEATURES.index(b)) for i, a in enumerate(PAIRED) for b in PAIRED[i:]]
 PAIR_COUNT = len(_PAIRS)
 PAIRS_FROM = 2000  # candidate rows needed before the products are fitted (a tiny base has ~50)
+FIT_AT_LOAD = 300  # phrasings: a base smaller than this is fitted at load time when it changed
 FORM = f"pairs-{PAIR_COUNT}"  # what `expand` does; a saved model of another form is refitted
 
 
@@ -221,11 +222,20 @@ def save(calibration: Calibration, path: Path) -> None:
 
 
 def for_matcher(matcher: Matcher, artifact: Path = ARTIFACT) -> Calibration:
-    """The committed calibration if it fits this base, else a cached or fresh fit."""
+    """The committed calibration if it was fitted on this base, else a cached fit.
+
+    Otherwise a small base (another union's first draft, a test's) is fitted now, in well
+    under a second. A large one borrows the committed model rather than stall start-up or
+    a /reload for the ten seconds a fit takes: its features do not depend on the base, and
+    `check` says to refit (scripts/fit_calibration.py).
+    """
     committed = load(artifact)
     for found in (committed, load(cache_dir() / f"calibration-{matcher.fingerprint}.json")):
         if found is not None and found.fingerprint == matcher.fingerprint and found.current:
             return found
+    phrasings = sum(len(e.phrasings) for e in matcher.entries)
+    if committed is not None and committed.current and phrasings >= FIT_AT_LOAD:
+        return committed
     fitted = fit_matcher(matcher)
     with contextlib.suppress(OSError):  # a read-only cache only costs the fit at the next start
         save(fitted, cache_dir() / f"calibration-{matcher.fingerprint}.json")
