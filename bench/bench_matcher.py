@@ -91,6 +91,7 @@ def cold_start(runs: int = 5) -> tuple[float, float]:
 
 
 def main() -> int:
+    """Latency on the shipped and synthetic bases, then cold start."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()

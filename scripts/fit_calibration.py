@@ -96,6 +96,7 @@ def show(results: dict[float, dict[str, float]]) -> None:
 
 
 def main() -> int:
+    """Report cross-validation, then fit on everything and save."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--no-save", action="store_true")

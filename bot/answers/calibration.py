@@ -75,6 +75,7 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict[str, object]:
+        """For the committed artifact: plain numbers, rounded so diffs stay readable."""
         return {
             "fingerprint": self.fingerprint, "features": list(self.names), "form": self.form,
             "mean": [round(float(x), 6) for x in self.mean],
@@ -84,6 +85,7 @@ class Calibration:
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Calibration:
+        """Back from `to_json`."""
         return cls(
             fingerprint=str(data["fingerprint"]), mean=np.array(data["mean"], dtype=np.float64),
             scale=np.array(data["scale"], dtype=np.float64),

@@ -77,6 +77,7 @@ class Engine:
         return replace(reply, cards=tuple(self._fact_reply(f).text for f in reply.offered))
 
     def _topic(self, fact: Fact) -> str:
+        """The article fact an announcement updates (or the fact itself)."""
         return self.topic_of.get(fact.id, fact.id)
 
     def _fact_reply(self, fact: Fact, question: str = "", score: float = 1.0) -> Reply:

@@ -90,6 +90,7 @@ class LexicalIndex:
     """Word-level index over entries; build once, call `score` often."""
 
     def __init__(self, entries: list[Entry], norm: Normaliser) -> None:
+        """Index every entry once; rarity (idf) needs them all."""
         self.norm = norm
         self.index: dict[str, _EntryIndex] = {}
         self.postings: dict[str, list[str]] = defaultdict(list)
@@ -103,6 +104,7 @@ class LexicalIndex:
             idx.phrasing_totals = [sum(self.idf.get(s, 0.0) for s in p) for p in idx.phrasing_sets]
 
     def _add(self, entry: Entry) -> None:
+        """One entry: its phrasings' stems, how central each stem is, and its postings."""
         per_phrasing = [set(self.norm.content(p)) for p in entry.phrasings]
         anchors = set(self.norm.content(entry.about))
         fixed = set(self.norm.content(entry.text))

@@ -86,6 +86,7 @@ class Matcher:
 
     def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None,
                  calibration: Calibration | None = None, artifact: Path = ARTIFACT) -> None:
+        """Index words and meaning; `embedder` and `calibration` default to the shipped ones."""
         self.kb = kb
         known: list[str] = []
         for fact in kb.facts.values():
@@ -165,6 +166,7 @@ class Matcher:
         return self._scored(self.norm.words(question))
 
     def _scored(self, words: list[str]) -> list[tuple[Candidate, float]]:
+        """Candidates of already normalised words, with their probabilities, most likely first."""
         stems, english = self.terms(words)
         vector = self.embedder.encode([" ".join(words)])[0]
         cands = candidates(self.lexical, self.semantic, stems, vector, declines=self.decline_ids,

@@ -46,6 +46,7 @@ class Reply:
         return self.related[:3] if self.kind == "decline" else ()
 
     def to_json(self) -> dict[str, object]:
+        """`ask --json`: suggestions carry what tapping them shows (their cards)."""
         cards = dict(zip((f.id for f in self.offered), self.cards, strict=False))
         return {
             "question": self.question,
@@ -79,6 +80,7 @@ def source_line(source: Source, later: bool = False, newest: bool = False) -> st
 
 
 def _source_segments(kb: KnowledgeBase, facts: Sequence[Fact]) -> tuple[list[Segment], list[Source]]:
+    """The sources of some facts, newest first, as styled lines."""
     found = {s.id: s for fact in facts for s in kb.sources_for(fact)}
     sources = sorted(found.values(), key=lambda s: s.order, reverse=True)
     label = "Sources" if len(sources) > 1 else "Source"

@@ -44,6 +44,7 @@ class Embedder:
     """
 
     def __init__(self, directory: Path = MODEL_DIR) -> None:
+        """Load tokenizer and vectors; the fingerprint keys caches to this very model."""
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
