@@ -44,6 +44,7 @@ PAIRED = ("lexical", "coverage", "contained", "semantic", "semantic_margin", "le
           "unknown_share", "unknown_english", "length", "decline_entry", "semantic_votes",
           "semantic_share", "lexical_share")
 _PAIRS = [(FEATURES.index(a), FEATURES.index(b)) for i, a in enumerate(PAIRED) for b in PAIRED[i:]]
+_LEFT, _RIGHT = np.array([i for i, _ in _PAIRS]), np.array([j for _, j in _PAIRS])
 PAIR_COUNT = len(_PAIRS)
 PAIRS_FROM = 2000  # candidate rows needed before the products are fitted (a tiny base has ~50)
 FIT_AT_LOAD = 300  # phrasings: a base smaller than this is fitted at load time when it changed
@@ -53,8 +54,7 @@ FORM = f"pairs-{PAIR_COUNT}"  # what `expand` does; a saved model of another for
 def expand(rows: np.ndarray) -> np.ndarray:
     """The features, then the products of the paired ones."""
     rows = np.atleast_2d(rows)
-    pairs = np.stack([rows[:, i] * rows[:, j] for i, j in _PAIRS], axis=1)
-    return np.hstack([rows, pairs])
+    return np.hstack([rows, rows[:, _LEFT] * rows[:, _RIGHT]])
 
 
 @dataclass(frozen=True)
