@@ -68,6 +68,8 @@ def test_greetings_and_a_life_story_do_not_drown_the_question(engine: Engine) ->
         ("which companies bid", "names"),
         ("who wrote it", "names"),
         ("what percentage agreed", "a percentage"),
+        ("how long will it last", "a length of time"),
+        ("which regions are they", "names"),
     ],
 )
 def test_the_kind_of_detail_asked_for_is_recognised(question: str, kind: str) -> None:
@@ -97,6 +99,8 @@ def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
         ("which trusts wrote the letter", ("the chairs of Kent and Essex trusts wrote",), None),
         ("what percentage voted yes", ("most members voted yes",), "a percentage"),
         ("what percentage voted yes", ("80% voted yes",), None),
+        ("how long will the contracts run", ("contracts were offered to firms",), "a length of time"),
+        ("how long will the strike last", ("a 24-hour strike",), None),
     ],
 )
 def test_a_detail_is_missing_only_when_no_claim_contains_that_kind(

@@ -63,10 +63,16 @@ DETAILS = (
                    r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     ),
     Detail(
+        "a length of time",
+        re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b"),
+        re.compile(r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
+    ),
+    Detail(
         "names",
         re.compile(r"\bwho\b|\bwhich (companies|company|firms|firm|people|person|organisations|organizations|"
-                   r"ministers|minister|mps|trusts|states|countries|unions|bidders)\b|\bname (the|them|of)\b|"
-                   r"\bnames of\b|\blist (the|of|them|all)\b"),
+                   r"ministers|minister|mps|trusts|states|countries|unions|bidders|regions|areas|ones)\b|"
+                   r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
+                   r"\bwhat are (they|their names)\b"),
         re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
     ),
 )
