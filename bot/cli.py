@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.answers.engine import Engine
-from bot.answers.knowledge import Fact, KnowledgeError, KnowledgeErrors, knowledge_dir
+from bot.answers.knowledge import DEFAULT_DIR, Fact, KnowledgeError, KnowledgeErrors, knowledge_dir
 from bot.answers.knowledge.quotes import verify_quotes
 from bot.answers.render import sources_list
 
@@ -158,14 +158,25 @@ def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:
 
 
 def _check(directory: Path, texts: Path | None, out: TextIO) -> int:
-    kb = Engine.load(directory).kb
+    engine = Engine.load(directory)
+    kb = engine.kb
+    problems = engine.calibration_problems()
+    if problems and directory.resolve() == DEFAULT_DIR.resolve():
+        # The shipped base must ship with the confidence model fitted on it.
+        raise KnowledgeErrors(problems)
+    if problems and engine.matcher.calibration.fingerprint != engine.matcher.fingerprint:
+        for problem in problems:  # another base, using a model fitted elsewhere: works, could be better
+            out.write(f"warning: {problem}\n")
+    for warning in engine.consistency_warnings():
+        out.write(f"warning: {warning}\n")
     if texts is not None:
-        problems = verify_quotes(kb, texts)
-        if problems:
-            raise KnowledgeErrors(problems)
+        quote_problems = verify_quotes(kb, texts)
+        if quote_problems:
+            raise KnowledgeErrors(quote_problems)
     claims = sum(len(f.claims) for f in kb.facts.values())
     out.write(f"{directory}: OK: {len(kb.facts)} facts, {len(kb.sources)} sources, "
-              f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings\n")
+              f"{sum(len(f.phrasings) for f in kb.facts.values())} phrasings, "
+              f"{len(kb.declines)} decline examples\n")
     if texts is None:
         out.write(f"{directory}: quotes NOT verified: give --sources DIR, the texts named in sources.yaml\n")
     else:

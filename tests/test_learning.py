@@ -15,7 +15,7 @@ OTHER = 1002
 async def tap(fake: FakeBotAPI, question: str, fact_id: str, user: int = MEMBER) -> dict:
     """Ask `question`, get "Did you mean", tap `fact_id`; returns the fact card shown."""
     [clarify] = await say(fake, question, user=user)
-    assert clarify["text"].startswith("I'm not sure which"), clarify["text"]
+    assert clarify["text"].startswith(("I'm not sure which", "Did you mean")), clarify["text"]
     assert clarify["reply_to_message"]["text"] == question  # the question comes back with the tap
     [card], _ = await press(fake, clarify, f"f:{fact_id}", user=user)
     return card
@@ -29,13 +29,14 @@ async def test_taps_become_candidates_that_organisers_approve_or_reject(
     fake: FakeBotAPI, bot: RunningBot
 ) -> None:
     store = bot.services.store
-    await tap(fake, "wot about g4s", "private-firms")
-    await tap(fake, "wot about g4s", "private-firms", user=OTHER)
-    await tap(fake, "wot about g4s", "g4s-serco-audit")
-    await tap(fake, "strike?", "strike-timing")
+    asked = "what about the public"
+    await tap(fake, asked, "public-safety-concerns")
+    await tap(fake, asked, "public-safety-concerns", user=OTHER)
+    await tap(fake, asked, "national-probation-service")
+    await tap(fake, "why", "union-objections")
     assert [(c.phrasing, c.fact_id, c.count) for c in store.candidates()] == [
-        ("wot about g4s", "private-firms", 2), ("wot about g4s", "g4s-serco-audit", 1),
-        ("strike?", "strike-timing", 1)]
+        (asked, "public-safety-concerns", 2), (asked, "national-probation-service", 1),
+        ("why", "union-objections", 1)]
     rows = store._db.execute("SELECT * FROM learned_phrasings").fetchall()
     assert not any(str(uid) in str(rows) for uid in (MEMBER, OTHER))
 
@@ -44,8 +45,8 @@ async def test_taps_become_candidates_that_organisers_approve_or_reject(
 
     header, first, second, third = await say(fake, "/learn", n=4)
     assert "most frequent" in header["text"]
-    title = bot.engine.kb.facts["private-firms"].title
-    assert first["text"] == f"“wot about g4s” → {title} (2×)"
+    title = bot.engine.kb.facts["public-safety-concerns"].title
+    assert first["text"] == f"“{asked}” → {title} (2×)"
     assert "Approve" in learn_buttons(first) and "Reject" in learn_buttons(first)
     approve_first = learn_buttons(first)["Approve"]
 
@@ -56,16 +57,16 @@ async def test_taps_become_candidates_that_organisers_approve_or_reject(
     # Approve: the phrasing joins the fact, and members asking it get that fact directly.
     [approved], _ = await press(fake, first, learn_buttons(first)["Approve"])
     assert approved["text"].startswith("Approved")
-    [reply] = await say(fake, "wot about g4s", user=OTHER)
-    assert reply["text"].startswith(bot.engine.kb.facts["private-firms"].answer)
+    [reply] = await say(fake, asked, user=OTHER)
+    assert reply["text"].startswith(bot.engine.kb.facts["public-safety-concerns"].answer)
 
     # Reject drops it.
-    [rejected], _ = await press(fake, second, learn_buttons(second)["Reject"])
+    [rejected], _ = await press(fake, third, learn_buttons(third)["Reject"])
     assert rejected["text"].startswith("Rejected")
-    # Approve refuses what `check` would refuse ("strike?" would take other facts' questions).
-    [refusal], _ = await press(fake, third, learn_buttons(third)["Approve"])
+    # Approve refuses what `check` would refuse: the same wording now belongs to another fact.
+    [refusal], _ = await press(fake, second, learn_buttons(second)["Approve"])
     assert refusal["text"].startswith("Not approved: `check` would refuse it"), refusal["text"]
-    assert [p.phrasing for p in store.approved_phrasings()] == ["wot about g4s"]
+    assert [p.phrasing for p in store.approved_phrasings()] == [asked]
     assert store.candidates() == []
 
     # A second press on a spent button changes nothing.
@@ -74,8 +75,8 @@ async def test_taps_become_candidates_that_organisers_approve_or_reject(
 
     # It survives a restart.
     await bot.restart()
-    [reply] = await say(fake, "wot about g4s", user=OTHER)
-    assert reply["text"].startswith(bot.engine.kb.facts["private-firms"].answer)
+    [reply] = await say(fake, asked, user=OTHER)
+    assert reply["text"].startswith(bot.engine.kb.facts["public-safety-concerns"].answer)
 
 
 async def test_taps_on_topics_or_related_buttons_teach_nothing(fake: FakeBotAPI, bot: RunningBot) -> None:

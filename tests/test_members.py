@@ -83,7 +83,7 @@ async def test_unknown_command_points_to_help(fake: FakeBotAPI, bot: RunningBot)
 
 @pytest.mark.parametrize(
     "question",
-    ["wot was the turnot", "who gets the £450m", "MoJ response?", "how many regions in wales"],
+    ["wot was the turnot", "how much r the contracts worth", "MoJ response?", "how many regions in wales"],
 )
 async def test_reply_is_exactly_what_the_cli_prints(fake: FakeBotAPI, bot: RunningBot, question: str) -> None:
     reply = await ask(fake, question)
@@ -104,7 +104,7 @@ async def test_answer_has_related_buttons_that_answer(fake: FakeBotAPI, bot: Run
 
 
 async def test_clarification_offers_choices_and_a_tap_answers(fake: FakeBotAPI, bot: RunningBot) -> None:
-    question = "g4s?"
+    question = "risk?"
     assert bot.engine.match(question).kind == "clarify"
     reply = await ask(fake, question)
     choices = buttons(reply)
@@ -115,7 +115,7 @@ async def test_clarification_offers_choices_and_a_tap_answers(fake: FakeBotAPI, 
 
 
 async def test_decline_is_honest_and_recorded_without_identity(fake: FakeBotAPI, bot: RunningBot) -> None:
-    question = "will I get strike pay from the union?"
+    question = "can the union lend me a caravan?"
     reply = await ask(fake, question)
     assert reply["text"] == bot.engine.kb.texts.decline
     assert "/topics" in reply["text"]

@@ -512,12 +512,12 @@ async def test_gap_report_counts_declined_questions_without_names(fake: FakeBotA
     [empty] = await say(fake, "/gaps")
     assert empty["text"] == "No unanswered questions recorded yet."
     for member in (MEMBER, OTHERS[0]):
-        [decline] = await say(fake, "where is the picket line in leeds", user=member)
+        [decline] = await say(fake, "where can i park my caravan in leeds", user=member)
         assert decline["text"].startswith("Sorry, I don't have a sourced answer")
     [report] = await say(fake, "/gaps")
     lines = report["text"].splitlines()
     assert lines[0] == "Unanswered questions (kept 30 days, without names or ids)"
-    assert lines[1].startswith("1. “where is the picket line in leeds” · 2× · last asked ")
+    assert lines[1].startswith("1. “where can i park my caravan in leeds” · 2× · last asked ")
     assert "no names kept" not in report["text"]  # the old, false claim
     assert str(MEMBER) not in report["text"] and str(OTHERS[0]) not in report["text"]
 

@@ -156,7 +156,7 @@ def test_to_json_of_a_clarify_lists_suggestion_titles(kb: KnowledgeBase) -> None
     data = render(kb, Match("clarify", "contracts", score=0.6, suggestions=options)).to_json()
     assert set(data) == JSON_FIELDS
     assert data["answered"] is False and data["fact"] is None and data["sources"] == []
-    assert data["suggestions"] == [options[0].title, options[1].title]
+    assert [(s["fact"], s["title"]) for s in data["suggestions"]] == [(f.id, f.title) for f in options]
 
 
 def test_sources_list_names_every_source_newest_first(kb: KnowledgeBase) -> None:

@@ -12,8 +12,14 @@ from bot.answers.text import Normaliser, fold, is_english, stem, tokens
 
 @pytest.fixture(scope="module")
 def norm(engine: Engine) -> Normaliser:
-    """The shipped knowledge base's normaliser (its vocabulary and its known words)."""
-    return engine.matcher.norm
+    """The shipped knowledge base's vocabulary, knowing the words it spells right (titles,
+    answers, quotes, keywords). Its phrasings spell some words wrong on purpose ("turnot"),
+    and the matcher knows those as they are; here correction itself is under test."""
+    known: list[str] = []
+    for fact in engine.kb.facts.values():
+        known += [fact.title, fact.answer, *fact.keywords, *(c.quote for c in fact.claims)]
+    known += [p for talk in engine.kb.smalltalk for p in talk.phrasings]
+    return Normaliser(engine.kb.vocabulary, known)
 
 
 # --------------------------------------------------------------------------- tokens

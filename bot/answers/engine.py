@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from bot.answers import calibration
 from bot.answers.announcements import is_announcement, newest_first
+from bot.answers.focus import readings, too_long
 from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -18,20 +20,24 @@ from bot.answers.knowledge import (
     KnowledgeErrors,
     load_knowledge,
 )
+from bot.answers.lexical import LexicalIndex
 from bot.answers.matcher import Match, Matcher
-from bot.answers.organiser import is_organiser_fact
-from bot.answers.render import Reply, fact_reply, render
+from bot.answers.render import Reply, fact_reply, notice, partial_reply, render
+from bot.answers.traps import missing_detail
 
 TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
-MAX_QUESTION = 500  # longer messages are matched on their first part; nobody asks 4,000 chars
+TOO_LONG = ("That's a long message, and I may miss what you want to know. Please ask one thing at "
+            "a time, in a sentence or two, and I'll answer from the news reports.")
 
 
 class Engine:
     """Answers questions from one knowledge base. Immutable: reloading builds a new one."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, confidence: calibration.Calibration | None = None) -> None:
+        """`confidence`: a fitted model to use as it is (benchmarks); by default the one
+        fitted on this base (committed, cached, or fitted now)."""
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.matcher = Matcher(kb, calibration=confidence)
         # Announcements linked to the article fact they update, newest first.
         self.topic_of: dict[str, str] = {}
         self.updates: dict[str, list[Fact]] = {}
@@ -54,30 +60,24 @@ class Engine:
 
     def ask(self, question: str) -> Reply:
         """The reply a member sees for one question; the newest news on its topic leads."""
-        match = self.organisers_first(question, self.match(question))
-        if match.kind == "clarify" and len({self._topic(f) for f in match.suggestions}) == 1:
+        if too_long(question):
+            return notice(question, "too_long", TOO_LONG)
+        match = self.match(question)
+        if (match.kind == "clarify" and len(match.suggestions) > 1
+                and len({self._topic(f) for f in match.suggestions}) == 1):
             # "Did you mean" between an announcement and the report it updates: show both.
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
+            missing = missing_detail(match.focus or question, match.fact)
+            if missing is not None and not is_announcement(match.fact):
+                return partial_reply(self.kb, match.fact, question, missing.name, match.score)
             return self._fact_reply(match.fact, question, match.score)
-        return render(self.kb, match)
-
-    def organisers_first(self, question: str, match: Match) -> Match:
-        """Once organisers have answered a question, it is answered: their fact beats a decline.
-
-        Organisers' facts are ordinary facts, so the matcher usually picks them itself. But a
-        decline can win for other reasons (words no fact knew; with engine-v2, a decline
-        example in knowledge/declines.yaml covering "strike pay"). If the best-ranked fact for
-        the question is an organiser's and scores at the answer bar, it is the answer.
-        """
-        if match.kind != "decline":
-            return match
-        ranked = self.matcher.rank(question[:MAX_QUESTION], 1)
-        if ranked and is_organiser_fact(ranked[0][0]) and ranked[0][1] >= self.matcher.t.answer:
-            return replace(match, kind="answer", fact=ranked[0][0], score=round(ranked[0][1], 4))
-        return match
+        reply = render(self.kb, match)
+        # What each button shows when tapped, for `ask --json` and anyone else who asks.
+        return replace(reply, cards=tuple(self._fact_reply(f).text for f in reply.offered))
 
     def _topic(self, fact: Fact) -> str:
+        """The article fact an announcement updates (or the fact itself)."""
         return self.topic_of.get(fact.id, fact.id)
 
     def _fact_reply(self, fact: Fact, question: str = "", score: float = 1.0) -> Reply:
@@ -86,7 +86,14 @@ class Engine:
         return fact_reply(self.kb, base, question, score, newer=self.updates.get(base.id, []))
 
     def match(self, question: str) -> Match:
-        return self.matcher.match(question[:MAX_QUESTION])
+        """The most confident reading of the message: the whole of it or its asking part."""
+        best: Match | None = None
+        for text in readings(question):
+            found = self.matcher.match(text)
+            if best is None or _strength(found) > _strength(best):
+                best = replace(found, question=question, focus=text)
+        assert best is not None
+        return best
 
     def fact(self, fact_id: str) -> Reply | None:
         """A fact's card, for buttons (topics, related, did-you-mean)."""
@@ -98,21 +105,64 @@ class Engine:
         return [f for f, score in self.matcher.rank(query, limit) if score > 0.3]
 
     def consistency_problems(self) -> list[KnowledgeError]:
-        """Phrasings that the matcher would send to another fact than their own."""
+        """Fact phrasings whose words match another fact better than their own: a refused base.
+
+        Judged on word evidence among the facts alone, as a person reading the file would:
+        a phrasing filed under the wrong fact shows up here, whatever the fitted model makes
+        of it. A phrasing with one content word shared by several facts is not judged: words
+        alone cannot tell those facts apart, so adding any fact with that word would flip it.
+        """
+        facts = [e for e in self.matcher.entries if e.id in self.kb.facts]
+        index = LexicalIndex(facts, self.matcher.norm)
         problems = []
         for fact in self.kb.facts.values():
             for phrasing in fact.phrasings:
-                ranked = self.matcher.rank(phrasing, 2)
-                if not ranked:
+                stems = self.matcher.stems(phrasing)
+                ranked = index.score(stems)
+                if not ranked or ranked[0].entry == fact.id:
                     continue
-                best, score = ranked[0]
-                own = next((s for f, s in ranked if f.id == fact.id), None)
-                if best.id != fact.id and (own is None or score > own):
-                    problems.append(
-                        KnowledgeError(
-                            fact.file, getattr(phrasing, "line", fact.line),
-                            f"phrasing '{phrasing}' of fact '{fact.id}' matches fact "
-                            f"'{best.id}' better than its own",
-                        )
-                    )
+                if len(set(stems)) == 1 and len(ranked) > 1:
+                    # One content word that several facts use ("whats the strike about"): word
+                    # evidence can only tie them, so it names no fact; meaning decides it.
+                    continue
+                ranked = ranked[:2]
+                own = next((c.score for c in ranked if c.entry == fact.id), None)
+                if own is None or ranked[0].score > own:
+                    problems.append(KnowledgeError(
+                        fact.file, getattr(phrasing, "line", fact.line),
+                        f"phrasing '{phrasing}' of fact '{fact.id}' matches fact '{ranked[0].entry}' "
+                        "better than its own",
+                    ))
         return problems
+
+    def consistency_warnings(self) -> list[KnowledgeError]:
+        """Decline-example phrasings that would be answered with a fact. Worth fixing, but
+        not a reason to refuse the base: the example still teaches the confidence model."""
+        warnings = []
+        for decline in self.kb.declines:
+            for phrasing in decline.phrasings:
+                m = self.matcher.match(phrasing)
+                if m.kind == "answer" and m.fact is not None:
+                    warnings.append(KnowledgeError(
+                        decline.file, getattr(phrasing, "line", decline.line),
+                        f"phrasing '{phrasing}' of decline '{decline.id}' "
+                        f"is answered with fact '{m.fact.id}'",
+                    ))
+        return warnings
+
+    def calibration_problems(self) -> list[KnowledgeError]:
+        """The committed confidence model must be the one fitted on this knowledge base."""
+        found = calibration.load(calibration.ARTIFACT)
+        if found is not None and found.fingerprint == self.matcher.fingerprint and found.current:
+            return []
+        reason = ("was fitted on a different knowledge base or model: "
+                  "run `python scripts/fit_calibration.py` and commit the result")
+        return [KnowledgeError(calibration.ARTIFACT, None, reason)]
+
+
+def _strength(match: Match) -> tuple[int, float]:
+    """How much a reading says: an answer or a matched decline example beats a "did you
+    mean", which beats a plain decline; then the more probable."""
+    if match.kind == "answer" or match.decline is not None:
+        return 2, match.score
+    return (1 if match.kind == "clarify" else 0), match.score

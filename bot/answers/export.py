@@ -20,7 +20,7 @@ import yaml
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import Fact, KnowledgeBase, load_knowledge
-from bot.answers.organiser import Written, number_of, to_fact
+from bot.answers.organiser import Written, fact_id, number_of, to_fact
 
 ORGANISERS_FILE = "organisers.yaml"
 _FACT_START = re.compile(r"^\s*-\s+id:")
@@ -82,6 +82,22 @@ def _insert_phrasings(path: Path, fact: Fact, phrasings: Iterable[str]) -> None:
     raise ExportError(f"{path}:{fact.line}: no block 'phrasings:' list found for fact '{fact.id}'")
 
 
+def _drop_answered_declines(path: Path, answered: set[str], notes: list[str]) -> None:
+    """Organisers answered these: a decline example saying "the reports don't cover it" would
+    now contradict their fact (and `check` refuses a phrasing that is both), so it goes."""
+    if not path.exists() or not answered:
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        item = _ITEM.match(line)
+        value = yaml.safe_load(line[item.end():]) if item else None
+        if isinstance(value, str) and _key(value) in answered:
+            notes.append(f"'{value}' is no longer a decline example: an organiser fact answers it")
+            continue
+        kept.append(line)
+    path.write_text("".join(kept), encoding="utf-8")
+
+
 def export_local(knowledge: Path, out: Path, written: Sequence[Written],
                  approved: Mapping[str, Sequence[str]]) -> list[str]:
     """Write OUT (knowledge/ plus organisers' additions); returns notes on what was left out.
@@ -94,12 +110,13 @@ def export_local(knowledge: Path, out: Path, written: Sequence[Written],
     kb = load_knowledge(knowledge)
     shutil.copytree(knowledge, out, dirs_exist_ok=True)
     notes: list[str] = []
-    for fact_id, phrasings in approved.items():
-        if number_of(fact_id) is not None:
+    for target_id, phrasings in approved.items():
+        if number_of(target_id) is not None:
             continue  # organisers' own facts carry theirs in organisers.yaml
-        fact = kb.facts.get(fact_id)
+        fact = kb.facts.get(target_id)
         if fact is None:
-            notes.append(f"fact '{fact_id}' is no longer in knowledge/; its approved phrasings are left out")
+            notes.append(f"fact '{target_id}' is no longer in knowledge/; its approved phrasings "
+                         "are left out")
             continue
         fresh = [p for p in phrasings if _key(p) not in {_key(q) for q in fact.phrasings}]
         if fresh:
@@ -111,5 +128,8 @@ def export_local(knowledge: Path, out: Path, written: Sequence[Written],
             f.write(appended)
         (out / "facts").mkdir(exist_ok=True)
         (out / "facts" / ORGANISERS_FILE).write_text(organisers, encoding="utf-8")
+        answered = {_key(p) for item in written
+                    for p in (*item.phrasings, *approved.get(fact_id(item.id), ()))}
+        _drop_answered_declines(out / "declines.yaml", answered, notes)
     Engine.load(out)  # strict: exactly what `check OUT` runs; raises KnowledgeErrors
     return notes

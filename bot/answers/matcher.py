@@ -1,31 +1,45 @@
 """Decides whether a question is answered by a fact, needs a "did you mean", or is declined.
 
-A wrong answer on a picket line is worse than "I don't know", so the matcher asks two
-questions of every candidate fact:
-- how much of the question's *informative* wording does the fact explain (coverage,
-  weighted by how rare each word is across facts; words no fact knows weigh most, so
-  "strike pay" is not answered with the strike date), and
-- how close is the question to one of the fact's phrasings (rapidfuzz, on stems).
-Plain `WRatio`/`token_set_ratio` are not used: they score 100 on one shared word.
+A wrong answer on a picket line is worse than "I don't know". Candidates come from word
+evidence (lexical.py) and meaning (semantic.py); a model fitted on the knowledge base
+(calibration.py) turns their features into the probability that each is the right answer,
+and that probability alone picks the outcome:
+- answer when the best fact is probably right,
+- "did you mean" when the right fact is probably among the best two or three,
+- decline otherwise (with a decline example's own reply when one matches), showing the
+  closest topics only when they are plausibly related.
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Container
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from rapidfuzz import fuzz, process, utils
+import numpy as np
+from rapidfuzz import fuzz, process
 
-from bot.answers.knowledge import Fact, KnowledgeBase, SmallTalk
-from bot.answers.text import STOPWORDS, Normaliser, stem
-
-COMMON_POSTINGS = 64  # a word in more facts than this is "common" (see _rank)
-CANDIDATES = 6  # facts scored in full per question, best coverage first
-SIMILARITY_PHRASINGS = 4  # per candidate fact: those sharing the most with the question
+from bot.answers.calibration import ARTIFACT, Calibration, for_matcher
+from bot.answers.features import FEATURES, Candidate, candidates
+from bot.answers.knowledge import Decline, Fact, KnowledgeBase, SmallTalk
+from bot.answers.lexical import CANDIDATES, Entry, LexicalIndex
+from bot.answers.organiser import is_organiser_fact
+from bot.answers.semantic import MODEL_DIR, Embedder, SemanticIndex
+from bot.answers.text import STOPWORDS, Normaliser, english, is_english, stem
 
 Kind = Literal["answer", "clarify", "decline", "smalltalk", "empty"]
+DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact ids
+
+# Decision points on the fitted probability, chosen on cross-validation over the
+# knowledge base (scripts/fit_calibration.py prints the trade-off): a wrong answer costs
+# about three missed ones, a tap costs less than either.
+ANSWER = 0.4  # answer when the best fact is at least this likely to be right
+RELATED = 0.1  # a fact this likely is plausibly related: worth a button
+CLARIFY = 0.25  # "did you mean" when the buttons together are this likely; else decline
+SMALLTALK = 86.0  # rapidfuzz ratio for "hi"/"thanks" look-alikes
 
 
 @dataclass(frozen=True)
@@ -35,97 +49,76 @@ class Match:
     kind: Kind
     question: str
     fact: Fact | None = None
-    score: float = 0.0
+    score: float = 0.0  # the fitted probability that `fact` (or the best candidate) is right
     suggestions: tuple[Fact, ...] = ()
     smalltalk: SmallTalk | None = None
     unknown: tuple[str, ...] = ()
+    decline: Decline | None = None  # the decline example this question matched
+    related: tuple[Fact, ...] = ()  # for a decline: plausibly related topics
+    focus: str = ""  # the part of a long message the verdict was reached on
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Where answer ends and clarify/decline begin; tuned on the authors' own questions."""
+def decide(ranked: list[tuple[str, float]], facts: Container[str],
+           answer: float = ANSWER) -> tuple[Kind, list[str]]:
+    """The outcome for candidates ranked by probability, and the entries it names.
 
-    answer: float = 0.55
-    clarify: float = 0.45
-    margin: float = 0.03
-    clear_lead: float = 0.15
-    unknown_cap: int = 2
-    smalltalk: float = 86.0
-    coverage_weight: float = 0.65
-    phrasing_weight: float = 0.23
-    similarity_weight: float = 0.12
-    phrasing_evidence: float = 2.5
-    unknown_coverage: float = 0.5
-    long_unknown_coverage: float = 0.3
-    long_question: int = 6
-    long_answer: float = 0.40
-    long_lead: float = 0.12
-    long_contained: float = 0.7
-    min_evidence: float = 1.5
+    answer: [the fact]; clarify: the facts to offer; decline: the matched decline example
+    first (if any), then plausibly related facts to show as topics.
+    """
+    top, p = ranked[0]
+    buttons = [(e, q) for e, q in ranked if q >= RELATED and e in facts][:3]
+    if top not in facts:
+        return "decline", ([top] if p >= RELATED else []) + [e for e, _ in buttons]
+    if p >= answer:
+        return "answer", [top]
+    if buttons and sum(q for _, q in buttons) >= CLARIFY:
+        return "clarify", [e for e, _ in buttons]
+    return "decline", [e for e, _ in buttons]
 
 
-@dataclass
-class _FactIndex:
-    weights: dict[str, float]
-    # Per phrasing: its stems, and their total rarity (for "does the question contain it").
-    phrasing_sets: list[frozenset[str]]
-    phrasing_totals: list[float] = field(default_factory=list)
-    by_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> phrasings with it
-    anchors: frozenset[str] = frozenset()  # stems of the title and keywords: what it is about
-    # The phrasings' slice of Matcher._phrasings (pre-processed strings for rapidfuzz).
-    start: int = 0
-    end: int = 0
-
-
-@dataclass(frozen=True)
-class Scored:
-    """One candidate fact and the three parts of its score."""
-
-    fact: Fact
-    score: float
-    evidence: float  # rarity-weighted words shared with the question, before normalising
-    coverage: float
-    contained: float
-    similarity: float
-
-
-def _centrality(stems_per_phrasing: list[set[str]], anchors: set[str]) -> dict[str, float]:
-    """How central a stem is to a fact: in every phrasing, in its keywords or title -> ~1."""
-    counts: dict[str, int] = defaultdict(int)
-    for stems in stems_per_phrasing:
-        for s in stems:
-            counts[s] += 1
-    n = max(len(stems_per_phrasing), 1)
-    weights = {s: 0.55 + 0.45 * min(1.0, 2 * c / n) for s, c in counts.items()}
-    for s in anchors:
-        weights[s] = max(weights.get(s, 0.0), 0.9)
-    return weights
+@lru_cache(maxsize=2)
+def shared_embedder(directory: Path = MODEL_DIR) -> Embedder:
+    """One model per process: reloading the knowledge base must not reload the weights."""
+    return Embedder(directory)
 
 
 class Matcher:
     """Matches questions against one knowledge base; build once, call `match` often."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None,
+                 calibration: Calibration | None = None, artifact: Path = ARTIFACT) -> None:
+        """Index words and meaning; `embedder` and `calibration` default to the shipped ones."""
         self.kb = kb
-        self.t = thresholds or Thresholds()
-        known = []
+        known: list[str] = []
         for fact in kb.facts.values():
             known.extend([fact.title, fact.answer, *fact.phrasings, *fact.keywords])
             known.extend(c.quote for c in fact.claims)
-        for talk in kb.smalltalk:
-            known.extend(talk.phrasings)
+        known += [p for t in kb.smalltalk for p in t.phrasings]
+        known += [p for d in kb.declines for p in d.phrasings]
         self.norm = Normaliser(kb.vocabulary, known)
-        self._index: dict[str, _FactIndex] = {}
-        self._postings: dict[str, list[str]] = defaultdict(list)
-        self._phrasings: list[str] = []
-        self._owner: list[str] = []
-        for fact in kb.facts.values():
-            self._add(fact)
-        n = max(len(kb.facts), 1)
-        self._idf = {s: math.log(1 + n / len(ids)) for s, ids in self._postings.items()}
-        self._unknown_idf = math.log(1 + n / 0.5)
-        for idx in self._index.values():
-            idx.phrasing_totals = [sum(self._idf.get(s, 0.0) for s in p) for p in idx.phrasing_sets]
+        self.declines = {DECLINE_PREFIX + d.id: d for d in kb.declines}
+        # What the union itself has said since the reports (announcements, organisers' answers):
+        # once it has spoken on a topic, "the reports don't say" is out of date.
+        self.news = frozenset(f.id for f in kb.facts.values() if f.date is not None or is_organiser_fact(f))
+        self.decline_ids = frozenset(self.declines)
+        self.entries = [
+            Entry(f.id, f.phrasings, " ".join((f.title, *f.keywords)),
+                  " ".join((f.answer, *(c.quote for c in f.claims))))
+            for f in kb.facts.values()
+        ] + [Entry(eid, d.phrasings) for eid, d in self.declines.items()]
+        self.lexical = LexicalIndex(self.entries, self.norm)
+        self.embedder = embedder or shared_embedder()
+        groups = [(f.id, [*f.phrasings, f.title], len(f.phrasings)) for f in kb.facts.values()]
+        groups += [(eid, list(d.phrasings), len(d.phrasings)) for eid, d in self.declines.items()]
+        self.semantic = SemanticIndex(
+            self.embedder, [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
+        )
+        # The dictionary, the tokenizer and the maths library warm up now, not in the middle
+        # of the first member's question.
+        english()
+        self.semantic.best(self.embedder.encode(["warm up"])[0])
+        self.fingerprint = self._fingerprint()
+        self.calibration = calibration or for_matcher(self, artifact)
         self._talk: list[tuple[str, SmallTalk]] = [
             (" ".join(self.norm.words(p)), t) for t in kb.smalltalk for p in t.phrasings
         ]
@@ -137,116 +130,54 @@ class Matcher:
                 if w not in STOPWORDS:
                     self._talk_words.setdefault(w, talk)
 
-    def _add(self, fact: Fact) -> None:
-        per_phrasing = [set(self.norm.content(p)) for p in fact.phrasings]
-        per_phrasing = [p for p in per_phrasing if p]
-        anchors = set(self.norm.content(" ".join((fact.title, *fact.keywords))))
-        weights = _centrality(per_phrasing, anchors)
-        for text in (fact.answer, *(c.quote for c in fact.claims)):
-            for s in self.norm.content(text):
-                weights.setdefault(s, 0.4)
-        start = len(self._phrasings)
-        # Processed once here, so the per-question call can skip processing.
-        self._phrasings += [utils.default_process(" ".join(sorted(p))) for p in per_phrasing]
-        self._owner += [fact.id] * len(per_phrasing)
-        by_stem: dict[str, list[int]] = defaultdict(list)
-        for i, stems in enumerate(per_phrasing):
-            for s in stems:
-                by_stem[s].append(i)
-        self._index[fact.id] = _FactIndex(
-            weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem), anchors=frozenset(anchors),
-            start=start, end=len(self._phrasings),
-        )
-        for s in weights:
-            self._postings[s].append(fact.id)
+    def _fingerprint(self) -> str:
+        """What a fitted calibration depends on: the entries, the vocabulary, the model."""
+        digest = hashlib.sha256(f"{self.embedder.fingerprint}|{','.join(FEATURES)}".encode())
+        for e in self.entries:
+            if e.id not in self.news:  # news comes and goes; the model does not depend on it
+                digest.update(repr((e.id, e.phrasings, e.about, e.text)).encode())
+        v = self.kb.vocabulary
+        vocabulary = (sorted(v.textspeak.items()), sorted(v.synonyms.items()), sorted(v.stopwords))
+        digest.update(repr(vocabulary).encode())
+        return digest.hexdigest()[:16]
 
-    # ------------------------------------------------------------------ scoring
+    def embed_text(self, text: str) -> str:
+        """What the embedding model reads: text-speak expanded and spelling fixed first."""
+        return " ".join(self.norm.words(text))
+
+    def stems(self, text: str) -> list[str]:
+        """The question's meaningful stems, in order, without repeats."""
+        return self.norm.content(text)
+
+    def terms(self, words: list[str]) -> tuple[list[str], frozenset[str]]:
+        """Stems of the meaningful words, and which of them name things rather than misspell
+        them: dictionary words, and long words that spelling correction found no match for
+        ("bitcoin"); short unknown words are more often slang or text-speak."""
+        content = [w for w in words if w not in self.norm.stopwords]
+        stems = list(dict.fromkeys(stem(w) for w in content))
+        return stems, frozenset(stem(w) for w in content if len(w) >= 6 or is_english(w))
+
+    # ------------------------------------------------------------------ ranking
 
     def rank(self, question: str, limit: int = 5) -> list[tuple[Fact, float]]:
-        """Facts by score, best first; the basis for answer/clarify/decline."""
-        return [(c.fact, c.score) for c in self._rank(self.norm.content(question), limit)]
+        """Facts by word evidence, best first (search, topic links, the consistency check)."""
+        scored = self.lexical.score(self.stems(question), limit=max(limit, CANDIDATES) + len(self.declines))
+        return [(self.kb.facts[c.entry], c.score) for c in scored if c.entry in self.kb.facts][:limit]
 
-    def _rank(self, stems: list[str], limit: int) -> list[Scored]:
-        if not stems:
+    def scored(self, question: str) -> list[tuple[Candidate, float]]:
+        """Candidates with their fitted probability of being right, most likely first."""
+        return self._scored(self.norm.words(question))
+
+    def _scored(self, words: list[str]) -> list[tuple[Candidate, float]]:
+        """Candidates of already normalised words, with their probabilities, most likely first."""
+        stems, english = self.terms(words)
+        vector = self.embedder.encode([" ".join(words)])[0]
+        cands = candidates(self.lexical, self.semantic, stems, vector, declines=self.decline_ids,
+                           english=english)
+        if not cands:
             return []
-        qweights = {s: self._idf[s] for s in stems if s in self._idf}
-        # Words no fact knows count heavily ("strike *pay*"), but only the first few: a long
-        # message is mostly context, not the thing asked about.
-        unknown = sum(1 for s in stems if s not in self._idf)
-        total = sum(qweights.values()) + self._unknown_idf * min(unknown, self.t.unknown_cap)
-        coverage: dict[str, float] = defaultdict(float)
-        # Rarest words first. A very common word ("strike" in a big base) only adds to facts
-        # already found through rarer ones: walking its long postings list would cost more
-        # than it could change, since those facts lack the question's rarer words.
-        for s, q in sorted(qweights.items(), key=lambda sq: -sq[1]):
-            postings = self._postings[s]
-            if coverage and len(postings) > COMMON_POSTINGS:
-                for fid in coverage:
-                    coverage[fid] += q * self._index[fid].weights.get(s, 0.0)
-                continue
-            for fid in postings:
-                coverage[fid] += q * self._index[fid].weights[s]
-        if not coverage:
-            return []
-        candidates = sorted(coverage, key=coverage.__getitem__, reverse=True)[: max(limit, CANDIDATES)]
-        shared = {fid: self._shared(self._index[fid], qweights) for fid in candidates}
-        similarity = self._similarity(" ".join(sorted(stems)), shared)
-        t = self.t
-        scored = []
-        for fid in candidates:
-            cov = coverage[fid] / total
-            inside = self._contained(self._index[fid], shared[fid])
-            sim = similarity.get(fid, 0.0)
-            score = t.coverage_weight * cov + t.phrasing_weight * inside + t.similarity_weight * sim
-            scored.append(Scored(self.kb.facts[fid], score, coverage[fid], cov, inside, sim))
-        scored.sort(key=lambda c: c.score, reverse=True)
-        return scored[:limit]
-
-    @staticmethod
-    def _shared(idx: _FactIndex, qweights: dict[str, float]) -> dict[int, float]:
-        """For each phrasing sharing a word with the question: the rarity of what it shares."""
-        acc: dict[int, float] = defaultdict(float)
-        for s, w in qweights.items():
-            for i in idx.by_stem.get(s, ()):
-                acc[i] += w
-        return acc
-
-    def _similarity(self, query: str, shared: dict[str, dict[int, float]]) -> dict[str, float]:
-        """Best fuzzy similarity of the question to each candidate's phrasings, in one call.
-
-        Only phrasings that share a word with the question are compared: the others cannot
-        be the best match, and skipping them keeps a 100x knowledge base fast.
-        """
-        choices: list[str] = []
-        owners: list[str] = []
-        for fid, acc in shared.items():
-            start = self._index[fid].start
-            closest = sorted(acc, key=acc.__getitem__, reverse=True)[:SIMILARITY_PHRASINGS]
-            choices += [self._phrasings[start + i] for i in closest]
-            owners += [fid] * len(closest)
-        best: dict[str, float] = {}
-        # Choices were processed with utils.default_process at build time; the query the same way.
-        for _, score, i in process.extract(
-            utils.default_process(query), choices, scorer=fuzz.token_sort_ratio, processor=None, limit=None
-        ):
-            best[owners[i]] = max(best.get(owners[i], 0.0), score / 100)
-        return best
-
-    def _contained(self, idx: _FactIndex, shared: dict[int, float]) -> float:
-        """How much of the best phrasing (by word rarity) the question contains.
-
-        A phrasing made only of common words ("napo strike") is weak evidence even when
-        the question contains all of it, so its share is scaled down.
-        """
-        evidence, totals = self.t.phrasing_evidence, idx.phrasing_totals
-        best = 0.0
-        for i, weight in shared.items():
-            share = weight / totals[i] if totals[i] else 0.0
-            if weight < evidence:
-                share *= weight / evidence
-            if share > best:
-                best = share
-        return best
+        probs = self.calibration.probability(np.array([c.row for c in cands]))
+        return sorted(zip(cands, (float(p) for p in probs), strict=True), key=lambda cp: -cp[1])
 
     # ------------------------------------------------------------------ verdict
 
@@ -255,55 +186,48 @@ class Matcher:
         words = self.norm.words(question)
         if not words:
             return Match("empty", question)
-        stems = [stem(w) for w in dict.fromkeys(words) if w not in self.norm.stopwords]
+        stems = list(dict.fromkeys(stem(w) for w in words if w not in self.norm.stopwords))
         talk = self._smalltalk(words, stems)
         if talk is not None:
             return Match("smalltalk", question, smalltalk=talk)
-        unknown = tuple(s for s in stems if s not in self._idf)
-        ranked = self._rank(stems, 4)
+        unknown = tuple(s for s in stems if not self.lexical.known(s))
+        ranked = self._scored(words)
         if not ranked:
             return Match("decline", question, unknown=unknown)
-        top, t = ranked[0], self.t
-        second = ranked[1].score if len(ranked) > 1 else 0.0
-        close = [c.fact for c in ranked if top.score - c.score < t.margin]
-        # In a chatty message unknown words are mostly context; in a short one they are the point.
-        chatty = len(stems) >= t.long_question
-        needed = t.long_unknown_coverage if chatty else t.unknown_coverage
-        if unknown and top.coverage < needed:
-            # Most of what was asked is about something no fact covers: don't guess.
-            return Match("decline", question, None, top.score, unknown=unknown)
-        # A fact far ahead of the rest may answer below the usual bar, unless the question
-        # has words no fact knows: those may be exactly what is being asked about.
-        clear = not unknown and top.score >= t.clarify and top.score - second >= t.clear_lead
-        # "strike?" alone shares only a word every fact has: never enough to pick one. And a
-        # one-word question must name the fact's topic ("grayling?"), not just any word in it
-        # ("what time is it?").
-        enough = top.evidence >= t.min_evidence and (
-            len(stems) > 1 or stems[0] in self._index[top.fact.id].anchors
-        )
-        # A chatty message scores low on every fact (most of its words are context), so there
-        # the winner must instead contain most of one of its phrasings and lead clearly.
-        leads = chatty and top.score >= t.long_answer and top.score - second >= t.long_lead and (
-            top.contained >= t.long_contained
-        )
-        if enough and ((top.score >= t.answer and len(close) == 1) or clear or leads):
-            return Match("answer", question, top.fact, round(top.score, 4), unknown=unknown)
-        if top.score >= t.clarify:
-            if len(close) == 1:
-                close = [c.fact for c in ranked[:3] if c.score >= t.clarify]
-            if len(close) > 1:
-                return Match("clarify", question, None, round(top.score, 4), tuple(close[:3]), unknown)
-        return Match("decline", question, None, round(top.score, 4), unknown=unknown)
+        ranked = self._news_over_declines(ranked)
+        kind, named = decide([(c.entry, p) for c, p in ranked], self.kb.facts)
+        if kind == "answer" and ranked[0][0].lexical.evidence == 0:
+            # Not one word of the question is one the fact knows: offer it, never assert it.
+            kind = "decline"
+        p = ranked[0][1]
+        facts = tuple(self.kb.facts[e] for e in named if e in self.kb.facts)
+        if kind == "answer":
+            return Match("answer", question, facts[0], round(p, 4), unknown=unknown)
+        if kind == "clarify":
+            return Match("clarify", question, None, round(p, 4), facts, unknown=unknown)
+        decline = self.declines.get(named[0]) if named else None
+        return Match("decline", question, None, round(p, 4), unknown=unknown, decline=decline,
+                     related=facts)
+
+    def _news_over_declines(self, ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
+        """"The reports don't say" is out of date once the union has spoken on it: a decline
+        example's likelihood goes to the most likely announcement or organisers' answer."""
+        news = next(((c, p) for c, p in ranked if c.entry in self.news and p >= RELATED), None)
+        if news is None:
+            return ranked
+        absorbed = sum(p for c, p in ranked if c.entry in self.declines)
+        out = [(c, p + absorbed if c is news[0] else p) for c, p in ranked if c.entry not in self.declines]
+        return sorted(out, key=lambda cp: -cp[1])
 
     def _smalltalk(self, words: list[str], stems: list[str]) -> SmallTalk | None:
         """"hi", "cheers mate 👍", "ok bye": small talk, unless a word any fact uses is in it."""
         if not self._talk or len(words) > self._talk_longest + 2:
             return None  # a long message is not small talk
         best = process.extractOne(
-            " ".join(words), [t for t, _ in self._talk], scorer=fuzz.ratio, score_cutoff=self.t.smalltalk
+            " ".join(words), [t for t, _ in self._talk], scorer=fuzz.ratio, score_cutoff=SMALLTALK
         )
         if best:
             return self._talk[best[2]][1]
-        if any(s in self._idf for s in stems):
+        if any(self.lexical.known(s) for s in stems):
             return None
         return next((self._talk_words[w] for w in words if w in self._talk_words), None)

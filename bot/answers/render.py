@@ -37,8 +37,19 @@ class Reply:
     sources: tuple[Source, ...] = ()
     suggestions: tuple[Fact, ...] = ()
     related: tuple[Fact, ...] = ()
+    # What tapping each offered button shows (`offered`), filled in by the engine.
+    cards: tuple[str, ...] = ()
+
+    @property
+    def offered(self) -> tuple[Fact, ...]:
+        """The fact buttons shown instead of an answer: "did you mean", or a decline's topics."""
+        if self.kind == "clarify":
+            return self.suggestions
+        return self.related[:3] if self.kind == "decline" else ()
 
     def to_json(self) -> dict[str, object]:
+        """`ask --json`: suggestions carry what tapping them shows (their cards)."""
+        cards = dict(zip((f.id for f in self.offered), self.cards, strict=False))
         return {
             "question": self.question,
             "answered": self.answered,
@@ -46,7 +57,9 @@ class Reply:
             "score": self.score,
             "text": self.text,
             "sources": [s.to_json() for s in self.sources],
-            "suggestions": [f.title for f in self.suggestions],
+            "suggestions": [
+                {"fact": f.id, "title": f.title, "text": cards.get(f.id, "")} for f in self.offered
+            ],
         }
 
 
@@ -76,6 +89,7 @@ def source_line(source: Source, later: bool = False, newest: bool = False, when:
 
 
 def _source_segments(kb: KnowledgeBase, facts: Sequence[Fact]) -> tuple[list[Segment], list[Source]]:
+    """The sources of some facts, newest first, as styled lines."""
     found = {s.id: s for fact in facts for s in kb.sources_for(fact)}
     sources = sorted(found.values(), key=lambda s: s.order, reverse=True)
     label = "Sources" if len(sources) > 1 else "Source"
@@ -114,9 +128,11 @@ def render(kb: KnowledgeBase, match: Match) -> Reply:
     if match.kind == "answer" and match.fact is not None:
         return fact_reply(kb, match.fact, q, match.score)
     if match.kind == "clarify":
-        segments: list[Segment] = [("I'm not sure which of these you mean:", "")]
+        one = len(match.suggestions) == 1
+        ask = "Did you mean this?" if one else "I'm not sure which of these you mean:"
+        segments: list[Segment] = [(ask, "")]
         segments += [(f"\n• {f.title}", "") for f in match.suggestions]
-        segments.append(("\nTap one, or ask again in other words.", ""))
+        segments.append((f"\nTap {'it' if one else 'one'}, or ask again in other words.", ""))
         text, marked = _join(segments)
         return Reply(q, "clarify", False, text, marked, score=match.score,
                      suggestions=match.suggestions)
@@ -127,8 +143,32 @@ def render(kb: KnowledgeBase, match: Match) -> Reply:
         example = kb.texts.examples[0] if kb.texts.examples else "a question about the dispute"
         text, marked = _join([(f"I can only read questions typed as text. Try: {example}", "")])
         return Reply(q, "empty", False, text, marked)
-    text, marked = _join([(kb.texts.decline, "")])
-    return Reply(q, "decline", False, text, marked, score=match.score)
+    segments = [(match.decline.reply, "")] if match.decline is not None else [(kb.texts.decline, "")]
+    if match.related:
+        segments.append(("\nClosest topics I can answer:", ""))
+        segments += [(f"\n• {f.title}", "") for f in match.related]
+    text, marked = _join(segments)
+    return Reply(q, "decline", False, text, marked, score=match.score, related=match.related)
+
+
+def partial_reply(kb: KnowledgeBase, fact: Fact, question: str, missing: str, score: float) -> Reply:
+    """A question asking for a detail the reports lack: say so, then what they do say.
+
+    Not `answered`: the member's actual question has no sourced answer.
+    """
+    segments: list[Segment] = [(f"The reports don't give {missing}. ", "b"), ("What they do say: ", ""),
+                               (fact.answer, "")]
+    src_segments, sources = _source_segments(kb, [fact])
+    text, marked = _join(segments + src_segments)
+    related = tuple(kb.facts[r] for r in fact.related if r in kb.facts)
+    return Reply(question, "partial", False, text, marked, fact=fact, score=score,
+                 sources=tuple(sources), related=related)
+
+
+def notice(question: str, kind: str, message: str) -> Reply:
+    """A reply that is no answer and names no fact (a message too long to read, say)."""
+    text, marked = _join([(message, "")])
+    return Reply(question, kind, False, text, marked)
 
 
 def sources_list(kb: KnowledgeBase) -> tuple[str, str]:

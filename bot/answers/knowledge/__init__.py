@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.answers.knowledge.declines import check_declines, load_declines
 from bot.answers.knowledge.files import (
     check_references,
     load_facts,
@@ -24,6 +25,7 @@ from bot.answers.knowledge.location import knowledge_dir, packaged_dir
 from bot.answers.knowledge.model import (
     BotTexts,
     Claim,
+    Decline,
     Fact,
     KnowledgeBase,
     KnowledgeError,
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_DIR",
     "BotTexts",
     "Claim",
+    "Decline",
     "Fact",
     "KnowledgeBase",
     "KnowledgeError",
@@ -98,11 +101,13 @@ def load_knowledge(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     vocabulary = _safe(lambda: load_vocabulary(directory / "vocabulary.yaml", errors), errors, Vocabulary())
     smalltalk = _safe(lambda: load_smalltalk(directory / "smalltalk.yaml", errors), errors, ())
     texts = _safe(lambda: load_texts(directory / "bot.yaml", errors), errors, None)
+    declines = _safe(lambda: load_declines(directory / "declines.yaml", errors), errors, ())
     check_references(facts, errors, all_read)
+    check_declines(declines, facts, errors)
     if errors:
         raise KnowledgeErrors(errors)
     assert texts is not None and sources is not None
-    return KnowledgeBase(directory, sources, facts, vocabulary, smalltalk, texts)
+    return KnowledgeBase(directory, sources, facts, vocabulary, smalltalk, texts, declines)
 
 
 def _safe(load: Any, errors: list[KnowledgeError], default: Any) -> Any:

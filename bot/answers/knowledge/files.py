@@ -12,7 +12,15 @@ from typing import Any
 
 import yaml
 
-from bot.answers.knowledge.model import BotTexts, Claim, Fact, KnowledgeError, SmallTalk, Source, Vocabulary
+from bot.answers.knowledge.model import (
+    BotTexts,
+    Claim,
+    Fact,
+    KnowledgeError,
+    SmallTalk,
+    Source,
+    Vocabulary,
+)
 
 TITLE_LIMIT = 40  # characters: a fact's title is a Telegram button label
 ANSWER_LIMIT = 400  # characters: one to three short sentences on a phone screen

@@ -104,6 +104,21 @@ class SmallTalk:
 
 
 @dataclass(frozen=True)
+class Decline:
+    """A question members ask that the sources do not answer, and the honest reply to it.
+
+    Its phrasings keep such questions from being answered with a look-alike fact, and
+    they are the negatives the confidence model learns from.
+    """
+
+    id: str
+    reply: str
+    phrasings: tuple[str, ...]
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Domain words that normalise how members type: text-speak, synonyms, filler."""
 
@@ -133,6 +148,7 @@ class KnowledgeBase:
     vocabulary: Vocabulary
     smalltalk: tuple[SmallTalk, ...]
     texts: BotTexts
+    declines: tuple[Decline, ...] = ()
 
     def sources_for(self, fact: Fact) -> list[Source]:
         """Sources of a fact, newest first (undated ones ranked by `order`)."""

@@ -1,0 +1,99 @@
+"""Notices when a question asks for a kind of detail that the matched fact does not contain.
+
+"How much did G4S overcharge?" uses a fact's own words, so it matches that fact, but the
+reports give no amount. Answering with the fact would read as if it answered the question.
+The check is generic: what kind of detail the question asks for (an amount, a count, a
+date, names, a percentage) against what the fact's quoted claims contain (currency,
+numbers, dates, proper names, per cent). It never looks at which fact it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answers.knowledge import Fact
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|first|second|third|"
+    "fourth|fifth|half|twice"
+)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A kind of detail: how a question asks for it and how a claim would contain it."""
+
+    name: str  # as in "The reports don't give {name}"
+    asked: re.Pattern[str]
+    present: re.Pattern[str]
+
+
+DETAILS = (
+    Detail(
+        "a percentage",
+        re.compile(r"\b(what|which) (percent|percentage|proportion|share)\b|\bwhat %|\bpercentage of\b"),
+        re.compile(r"%|\bper ?cent\b|\bpercent\b"),
+    ),
+    Detail(
+        "an amount of money",
+        re.compile(r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
+                   r"\b(what|which) (amount|sum|figure|price|fee|fine|salary|wage|rate of pay)\b|"
+                   r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|"
+                   r"fine|save)"),
+        re.compile(r"[£$€]|\b(pounds?|million|billion|bn|m)\b"),
+    ),
+    Detail(
+        "a number",
+        re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (number|count)\b|\bhow big\b|\bhow large\b"),
+        re.compile(rf"\d|\b({_NUMBER_WORDS})\b"),
+    ),
+    Detail(  # a calendar date: a weekday alone does not say which week
+        "a calendar date",
+        re.compile(r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b"),
+        re.compile(rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
+    ),
+    Detail(
+        "a time or day",
+        re.compile(r"\b(what|which) (day|time|week)\b|\bwhen (was|were|did|will|is|are|does|do|has|have)\b"),
+        re.compile(rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
+                   r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
+    ),
+    Detail(
+        "a length of time",
+        re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b"),
+        re.compile(r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
+    ),
+    Detail(
+        "names",
+        re.compile(r"\bwho\b|\bwhich (companies|company|firms|firm|people|person|organisations|organizations|"
+                   r"ministers|minister|mps|trusts|states|countries|unions|bidders|regions|areas|ones)\b|"
+                   r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
+                   r"\bwhat are (they|their names)\b"),
+        re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
+    ),
+)
+
+
+def asked_details(question: str) -> list[Detail]:
+    """The kinds of detail a question asks for, most specific first."""
+    q = " ".join(question.lower().split())
+    return [d for d in DETAILS if d.asked.search(q)]
+
+
+def missing_detail(question: str, fact: Fact) -> Detail | None:
+    """The first kind of detail the question asks for that none of the fact's claims contain."""
+    asked = asked_details(question)
+    if not asked:
+        return None
+    quotes = [c.quote for c in fact.claims]
+    for detail in asked:
+        flags = 0 if detail.name == "names" else re.IGNORECASE
+        if not any(re.search(detail.present.pattern, q, flags) for q in quotes):
+            return detail
+        if detail.name in ("a percentage", "an amount of money", "a calendar date"):
+            return None  # a specific kind was found: a vaguer one ("how much") is answered by it
+    return None

@@ -1,0 +1,131 @@
+"""Reading a member's message: the part that asks (focus.py) and the kind of detail it asks
+for that a fact may not contain (traps.py). Our own questions, none from the eval sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers.engine import Engine
+from bot.answers.focus import LONG_MESSAGE, MAX_MESSAGE, readings, sentences, too_long
+from bot.answers.knowledge import Claim, Fact
+from bot.answers.traps import asked_details, missing_detail
+
+
+def _fact(*quotes: str) -> Fact:
+    return Fact("f", "A fact", "An answer.", tuple(Claim("s", q) for q in quotes), ("a phrasing",))
+
+
+# ------------------------------------------------------------------ focus
+
+
+def test_sentences_split_on_stops_questions_and_lines() -> None:
+    assert sentences("Hi there! I work in Leeds.\nWhen is it? Thanks") == [
+        "Hi there!", "I work in Leeds.", "When is it?", "Thanks"]
+
+
+def test_a_short_message_is_read_whole() -> None:
+    assert readings("when is the strike") == ["when is the strike"]
+
+
+def test_a_long_message_is_also_read_on_its_question_and_ending() -> None:
+    story = "Hello, I have been a member for years and my manager is worried about the office rota. "
+    message = story + "Sorry to bother you. Who is the general secretary? Thanks in advance"
+    assert len(message.split()) >= LONG_MESSAGE
+    parts = readings(message)
+    assert parts[-1] == message  # the whole message is still one reading
+    assert "Who is the general secretary?" in parts
+    assert "Thanks in advance" in parts  # the last sentence, whatever it is
+    # The sentence before a question comes with it: it often names the topic.
+    assert "Sorry to bother you. Who is the general secretary?" in parts
+
+
+def test_too_long_is_about_length_only() -> None:
+    assert not too_long("x" * MAX_MESSAGE)
+    assert too_long("x" * (MAX_MESSAGE + 1))
+
+
+def test_greetings_and_a_life_story_do_not_drown_the_question(engine: Engine) -> None:
+    message = ("Good evening all, hope everyone is keeping well. I joined the service in 1998 and I have "
+               "seen a lot of changes, my husband thinks I should retire but I love the job. Our office "
+               "has been so busy lately. Anyway what I really wanted to ask: how many regions will the "
+               "contracts be split into?")
+    reply = engine.ask(message)
+    assert reply.answered and reply.fact is not None and reply.fact.id == "contract-regions", reply.text
+
+
+# ------------------------------------------------------------------ traps
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how much did they get paid", "an amount of money"),
+        ("what fine did the firm pay", "an amount of money"),
+        ("how many people went", "a number"),
+        ("what date was it announced", "a calendar date"),
+        ("when was the letter sent", "a time or day"),
+        ("what time does it start", "a time or day"),
+        ("which companies bid", "names"),
+        ("who wrote it", "names"),
+        ("what percentage agreed", "a percentage"),
+        ("how long will it last", "a length of time"),
+        ("which regions are they", "names"),
+    ],
+)
+def test_the_kind_of_detail_asked_for_is_recognised(question: str, kind: str) -> None:
+    assert kind in [d.name for d in asked_details(question)]
+
+
+@pytest.mark.parametrize("question", ["why are they striking", "is it about privatisation", "tell me more"])
+def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
+    assert asked_details(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "quotes", "missing"),
+    [
+        ("how much did the firm overcharge", ("the firm overcharged the council",), "an amount of money"),
+        ("how much did the firm overcharge", ("it overcharged by £2m",), None),
+        ("how many staff walked out", ("staff walked out across the region",), "a number"),
+        ("how many staff walked out", ("some 7,500 staff walked out",), None),
+        ("how many staff walked out", ("thousands of staff walked out",), None),
+        ("what date is the rally", ("a rally is planned",), "a calendar date"),
+        ("what date is the rally", ("a rally is planned for 3 March",), None),
+        ("what date is the rally", ("a rally is planned for Friday",), "a calendar date"),
+        ("what day is the rally", ("a rally is planned for Friday",), None),
+        ("when is the rally", ("a rally is planned for Friday",), None),
+        ("when is the rally", ("a rally is planned",), "a time or day"),
+        ("which trusts wrote the letter", ("the chairs of three trusts wrote a letter",), "names"),
+        ("which trusts wrote the letter", ("the chairs of Kent and Essex trusts wrote",), None),
+        ("what percentage voted yes", ("most members voted yes",), "a percentage"),
+        ("what percentage voted yes", ("80% voted yes",), None),
+        ("how long will the contracts run", ("contracts were offered to firms",), "a length of time"),
+        ("how long will the strike last", ("a 24-hour strike",), None),
+    ],
+)
+def test_a_detail_is_missing_only_when_no_claim_contains_that_kind(
+    question: str, quotes: tuple[str, ...], missing: str | None
+) -> None:
+    found = missing_detail(question, _fact(*quotes))
+    assert (found.name if found else None) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("how much money did g4s overcharge the government by", "g4s-serco-audit"),
+        ("what date did the probation trust chairs write to grayling", "trusts-letter"),
+    ],
+)
+def test_a_trap_gets_an_honest_partial_reply(engine: Engine, question: str, fact_id: str) -> None:
+    reply = engine.ask(question)
+    assert reply.kind == "partial" and not reply.answered, reply.text
+    assert reply.text.startswith("The reports don't give ")
+    assert reply.fact is not None and reply.fact.id == fact_id
+    assert engine.kb.facts[fact_id].answer in reply.text and reply.sources  # what they do say, sourced
+    assert reply.to_json()["answered"] is False
+
+
+def test_a_question_whose_detail_is_there_is_answered(engine: Engine) -> None:
+    reply = engine.ask("how much are the probation contracts worth")
+    assert reply.answered and reply.fact is not None and reply.fact.id == "contract-value"
