@@ -42,9 +42,9 @@ def setup_logging(level: int = logging.INFO, secret: str = "") -> None:
     """Configure the root logger once; calling again only updates the secret to redact."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        stream = logging.StreamHandler()
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
         root.setLevel(level)
     for handler in root.handlers:
         for f in list(handler.filters):

@@ -1,4 +1,5 @@
-"""Organisers' announcement buttons: forged or malformed data is refused politely."""
+"""Organisers' announcement buttons: forged or malformed data is refused politely, and an old
+preview's buttons still work."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import logging
 
 import pytest
 
+from tests.support.dialogue import eventually, press, say
 from tests.support.fakebotapi import FakeBotAPI
-from tests.support.harness import CHANNEL, ORGANISER, RunningBot
+from tests.support.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
+from tests.support.organiser_flows import STRIKE, preview
 
 
 @pytest.mark.parametrize("data", ["a:post:99999999999999999999999", "a:post:x", "a:explode:1", "a:"])
@@ -29,3 +32,16 @@ def test_every_announcement_button_the_parser_accepts_has_an_action() -> None:
     from bot.tg.handlers.announcement_buttons import _ACTIONS
 
     assert set(_ACTIONS) == callbacks.ANNOUNCE_ACTIONS
+
+
+async def test_a_preview_too_old_for_telegram_to_show_still_posts_and_reports(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    """Days later Telegram withholds the pressed message (chat, id, date 0): Post still posts,
+    tells the organiser and delivers (`pressed_message` relies on PTB parsing it as a Message)."""
+    await say(fake, "/subscribe", user=MEMBER)
+    ann_id, shown = await preview(fake, STRIKE)
+    [confirm, _progress], _ = await press(fake, shown, f"a:post:{ann_id}", n=2, old=True)
+    [posted] = fake.messages_to(CHANNEL)
+    assert confirm["text"] == f"✅ #{ann_id} posted to the channel (message id {posted['message_id']})."
+    await eventually(fake, lambda: len(fake.messages_to(MEMBER)) == 2, "the subscriber's DM")

@@ -114,6 +114,19 @@ async def test_clarification_offers_choices_and_a_tap_answers(fake: FakeBotAPI, 
     assert card["text"] == bot.engine.fact(choices[1][1][2:]).text
 
 
+async def test_buttons_on_a_message_too_old_for_telegram_to_show_still_answer(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    """Days later Telegram withholds the pressed message (chat, id, date 0): the member still
+    gets the answer, and a tap that cannot be checked against our buttons is not learned from."""
+    reply = await ask(fake, "g4s?")
+    choice = buttons(reply)[0][1]
+    fake.press_button(reply, choice, user_id=MEMBER, old=True)
+    card = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert card["text"] == bot.engine.fact(choice[2:]).text
+    assert bot.services.store.candidates() == []
+
+
 async def test_decline_is_honest_and_recorded_without_identity(fake: FakeBotAPI, bot: RunningBot) -> None:
     question = "can the union lend me a caravan?"
     reply = await ask(fake, question)

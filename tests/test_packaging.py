@@ -35,6 +35,11 @@ def test_the_wheel_ships_every_knowledge_file_as_the_data_package() -> None:
     assert every and shipped == every
 
 
+def test_the_wheel_ships_py_typed_so_importers_get_the_type_hints() -> None:
+    assert (ROOT / "bot" / "py.typed").is_file()
+    assert "py.typed" in SETUPTOOLS["package-data"]["bot"]
+
+
 def test_a_checkout_uses_the_top_level_knowledge_directory() -> None:
     assert not (ROOT / "bot" / PACKAGED_NAME).exists()  # it exists only inside a wheel
     assert DEFAULT_DIR == ROOT / "knowledge"

@@ -6,6 +6,7 @@ so when it is about the same thing as an article fact the reply leads with it.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -21,11 +22,14 @@ ANSWER_LIMIT = 600  # a long post is read in the channel; a reply stays phone-si
 
 
 class PostedAnnouncement(Protocol):
-    """What this module needs of a stored announcement."""
+    """What this module needs of a stored announcement (read-only, as the store's are)."""
 
-    id: int
-    text: str
-    posted_at: object
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def posted_at(self) -> dt.datetime | None: ...
 
 
 def plain(text_html: str) -> str:
@@ -50,7 +54,7 @@ def announcement_facts(
     sources: list[Source] = []
     facts: list[Fact] = []
     for ann in posted:
-        when = getattr(ann.posted_at, "date", lambda: None)()
+        when = ann.posted_at.date() if ann.posted_at else None
         text = plain(ann.text)
         fid = fact_id(ann.id)
         title = text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1].rsplit(" ", 1)[0] + "…"
@@ -64,7 +68,7 @@ def announcement_facts(
                 id=fid, title=title, answer=truncate(text, ANSWER_LIMIT),
                 claims=(Claim(source=fid, quote=text),),
                 phrasings=tuple(dict.fromkeys([text, *sentences])), file="announcement",
-                date=ann.posted_at if hasattr(ann.posted_at, "year") else None,  # type: ignore[arg-type]
+                date=ann.posted_at,
             )
         )
     return sources, facts

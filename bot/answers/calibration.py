@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -84,13 +84,13 @@ class Calibration:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> Calibration:
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
         """Back from `to_json`."""
         return cls(
             fingerprint=str(data["fingerprint"]), mean=np.array(data["mean"], dtype=np.float64),
             scale=np.array(data["scale"], dtype=np.float64),
             weights=np.array(data["weights"], dtype=np.float64),
-            bias=float(data["bias"]), names=tuple(data["features"]),  # type: ignore[arg-type]
+            bias=float(data["bias"]), names=tuple(str(n) for n in data["features"]),
             form=str(data.get("form", "")),
         )
 

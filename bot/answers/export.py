@@ -73,9 +73,10 @@ def _insert_phrasings(path: Path, fact: Fact, phrasings: Iterable[str]) -> None:
     for i in range(max(fact.line - 1, 0), len(lines)):
         if i > fact.line - 1 and _FACT_START.match(lines[i]):
             break
-        if _PHRASINGS.match(lines[i]):
+        key = _PHRASINGS.match(lines[i])
+        if key:
             item = next((_ITEM.match(line) for line in lines[i + 1:] if line.strip()), None)
-            indent = item.group(1) if item else _PHRASINGS.match(lines[i]).group(1) + "  "  # type: ignore[union-attr]
+            indent = item.group(1) if item else key.group(1) + "  "
             new = [f"{indent}- {json.dumps(p, ensure_ascii=False)}\n" for p in phrasings]
             path.write_text("".join(lines[: i + 1] + new + lines[i + 1:]), encoding="utf-8")
             return

@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.storage.db import Database
 from bot.storage.gaps import normalise_question
-from bot.storage.records import InvalidTransition, NotFound, parse_utc
+from bot.storage.records import InvalidTransition, NotFound, parse_utc, parse_utc_required
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _fact(row: tuple[Any, ...]) -> OrganiserFact:
     return OrganiserFact(
         id=row[0], state=row[1], answer=row[2], pending_answer=row[3],
         phrasings=tuple(json.loads(row[4])), gap_ids=tuple(json.loads(row[5])),
-        created_at=parse_utc(row[6]),  # type: ignore[arg-type]  # NOT NULL column
+        created_at=parse_utc_required(row[6]),
         saved_at=parse_utc(row[7]),
     )
 

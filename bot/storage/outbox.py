@@ -10,7 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.db import Database
-from bot.storage.records import Announcement, AuditEntry, InvalidTransition, NotFound, parse_utc, utc_text
+from bot.storage.records import (
+    Announcement,
+    AuditEntry,
+    InvalidTransition,
+    NotFound,
+    parse_utc,
+    parse_utc_required,
+    utc_text,
+)
 
 _COLUMNS = (
     "id, text, author_id, state, created_at, due_at, posted_at, channel_id, message_id, "
@@ -22,7 +30,7 @@ def _row_to_announcement(row: tuple[Any, ...]) -> Announcement:
     """One `_COLUMNS` row as a record."""
     return Announcement(
         id=row[0], text=row[1], author_id=row[2], state=row[3],
-        created_at=parse_utc(row[4]),  # type: ignore[arg-type]  # NOT NULL column
+        created_at=parse_utc_required(row[4]),
         due_at=parse_utc(row[5]), posted_at=parse_utc(row[6]), channel_id=row[7], message_id=row[8],
         late=bool(row[9]), preview_chat_id=row[10], preview_message_id=row[11],
         report_to=row[12],
@@ -254,5 +262,5 @@ class Outbox(Database):
         rows = self._query(
             "SELECT id, at, actor_id, action, announcement_id, detail FROM audit "
             "ORDER BY id DESC LIMIT ?", (limit,))
-        return [AuditEntry(r[0], parse_utc(r[1]), r[2], r[3], r[4], r[5])  # type: ignore[arg-type]
+        return [AuditEntry(r[0], parse_utc_required(r[1]), r[2], r[3], r[4], r[5])
                 for r in rows]

@@ -41,7 +41,14 @@ class Announcement:
     @property
     def is_live(self) -> bool:
         """Posted, with a channel message that can still be edited, deleted or pinned."""
-        return self.state == "posted" and self.message_id is not None and self.channel_id is not None
+        return self.channel_post is not None
+
+    @property
+    def channel_post(self) -> tuple[int, int] | None:
+        """(channel id, message id) of a live post, for editing, deleting or pinning it; else None."""
+        if self.state != "posted" or self.channel_id is None or self.message_id is None:
+            return None
+        return self.channel_id, self.message_id
 
 
 @dataclass(frozen=True)
@@ -66,3 +73,8 @@ def utc_text(dt: datetime) -> str:
 def parse_utc(text: str | None) -> datetime | None:
     """The inverse of utc_text; NULL columns stay None."""
     return None if text is None else datetime.fromisoformat(text)
+
+
+def parse_utc_required(text: str) -> datetime:
+    """The inverse of utc_text for a NOT NULL column, typed so records need no None check."""
+    return datetime.fromisoformat(text)

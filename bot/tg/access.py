@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 ADMIN_CACHE_SECONDS = 600
 REFUSAL = "Sorry, only the union's organisers can do that."
-Callback = Callable[[Update, BotContext], Awaitable[None]]
+# What PTB's handlers accept: a coroutine function (a function returning a mere Awaitable is refused).
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 STALE_BUTTON = "That button isn't valid any more."
 PRIVATE_ONLY = "Organiser commands work in a private chat with me, so the group doesn't see them."
 

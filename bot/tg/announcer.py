@@ -16,10 +16,11 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.answers.announcements import excerpt
 from bot.storage import Announcement, DeliveryCounts
@@ -28,6 +29,7 @@ from bot.tg import keyboards
 from bot.tg.context import BotContext, Services, off_loop, services_of
 from bot.tg.ratelimit import AT_MOST_ONCE, best_effort, never_reached_telegram
 from bot.tg.textlimits import fits, subscriber_messages
+from bot.tg.updates import job_data, job_queue_of
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,11 @@ class PublishResult:
     reason: str = ""
 
 
-def _at_most_once(bot: Bot) -> dict[str, object]:
-    """Ask the rate limiter (if any) never to repeat a send whose outcome is unknown."""
-    return {"rate_limit_args": AT_MOST_ONCE} if getattr(bot, "rate_limiter", None) else {}
+def _at_most_once(bot: ExtBot[Any]) -> dict[str, Any] | None:
+    """`rate_limit_args` asking the rate limiter (if any) never to repeat a send whose outcome
+    is unknown. ExtBot[Any]: our limiter takes AT_MOST_ONCE as well as AIORateLimiter's int,
+    which PTB's generics cannot say (AIORateLimiter fixes its argument type to int)."""
+    return AT_MOST_ONCE if bot.rate_limiter is not None else None
 
 
 def _retry_delay(error: RetryAfter) -> float:
@@ -73,7 +77,7 @@ def channel_text(ann: Announcement, late: bool) -> str:
     return ann.text
 
 
-async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | None,
+async def publish(bot: ExtBot[Any], services: Services, ann_id: int, actor_id: int | None,
                   late: bool = False, check_message_id: int | None = None) -> PublishResult:
     """Post one announcement to the channel at most once; the outbox row says what happened.
 
@@ -90,7 +94,7 @@ async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | Non
     backoff = FIRST_BACKOFF
     for _ in range(SEND_ATTEMPTS):
         try:
-            message = await bot.send_message(channel, text, **_at_most_once(bot))
+            message = await bot.send_message(channel, text, rate_limit_args=_at_most_once(bot))
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))
         except (BadRequest, Forbidden) as exc:
@@ -116,7 +120,7 @@ async def publish(bot: Bot, services: Services, ann_id: int, actor_id: int | Non
     return PublishResult(Outcome.FAILED, store.get(ann_id), reason)
 
 
-async def _dm(bot: Bot, chat_id: int, parts: list[str]) -> str:
+async def _dm(bot: ExtBot[Any], chat_id: int, parts: list[str]) -> str:
     """One subscriber's DM (one or more messages), at most once.
 
     Returns sent, failed, blocked, or unknown: the connection died after a request left, so
@@ -129,12 +133,12 @@ async def _dm(bot: Bot, chat_id: int, parts: list[str]) -> str:
     return "sent"
 
 
-async def _send_once(bot: Bot, chat_id: int, text: str) -> str:
+async def _send_once(bot: ExtBot[Any], chat_id: int, text: str) -> str:
     """One message, retried only while Telegram certainly did not act on it."""
     backoff = FIRST_BACKOFF
     for _ in range(SEND_ATTEMPTS):
         try:
-            await bot.send_message(chat_id, text, **_at_most_once(bot))
+            await bot.send_message(chat_id, text, rate_limit_args=_at_most_once(bot))
             return "sent"
         except RetryAfter as exc:
             await asyncio.sleep(_retry_delay(exc))
@@ -150,7 +154,8 @@ async def _send_once(bot: Bot, chat_id: int, text: str) -> str:
     return "failed"
 
 
-async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | None) -> DeliveryCounts | None:
+async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
+                  report_to: int | None) -> DeliveryCounts | None:
     """DM a posted announcement to every subscriber once, resuming where a restart left off,
     and tell the organiser how it went: sent, failed, blocked, unknown."""
     store = services.store
@@ -181,7 +186,8 @@ async def deliver(bot: Bot, services: Services, ann_id: int, report_to: int | No
     counts = store.delivery_counts(ann_id)
     if progress is not None:
         await best_effort(progress.edit_text(_progress(counts, finished=True)), "progress edit")
-    if store.get(ann_id).state == "posted":  # type: ignore[union-attr]  # rows are never removed
+    latest = store.get(ann_id)  # rows are never removed: None would be a caller's wrong id
+    if latest is not None and latest.state == "posted":
         await off_loop(store.mark_delivery_done, ann_id)
     log.info("announcement %d delivered: %d sent, %d failed, %d blocked, %d unknown, %d pending",
              ann_id, counts.sent, counts.failed, counts.blocked, counts.unknown, counts.pending)
@@ -203,12 +209,12 @@ def _progress(counts: DeliveryCounts, finished: bool = False) -> str:
 
 def start_delivery(app: Application, ann_id: int, report_to: int | None) -> None:
     """The one way a delivery starts: after a post, after "It's there", and after a restart."""
-    app.job_queue.run_once(_deliver_job, when=0, data=(ann_id, report_to), name=f"deliver-{ann_id}",
-                           job_kwargs=NO_MISFIRE)
+    job_queue_of(app).run_once(_deliver_job, when=0, data=(ann_id, report_to), name=f"deliver-{ann_id}",
+                               job_kwargs=NO_MISFIRE)
 
 
 async def _deliver_job(context: BotContext) -> None:
-    ann_id, report_to = context.job.data
+    ann_id, report_to = job_data(context, tuple)
     await deliver(context.bot, context.services, ann_id, report_to)
 
 

@@ -10,16 +10,20 @@ import hashlib
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     InlineQueryHandler,
+    JobQueue,
     MessageHandler,
     TypeHandler,
     filters,
@@ -31,7 +35,8 @@ from bot.config import ConfigError, Settings
 from bot.logs import RedactSecrets, install_excepthooks, setup_logging
 from bot.storage import Store, StoreError, open_store
 from bot.tg import callbacks
-from bot.tg.context import BASE_ENGINE, CONTEXT_TYPES, SERVICES, SETTINGS, Services, services_of
+from bot.tg.access import Callback
+from bot.tg.context import BASE_ENGINE, CONTEXT_TYPES, SERVICES, SETTINGS, BotContext, Services, services_of
 from bot.tg.handlers import (
     announce,
     announcement_buttons,
@@ -47,6 +52,7 @@ from bot.tg.handlers import (
     subscriptions,
 )
 from bot.tg.ratelimit import RetryingRateLimiter, best_effort
+from bot.tg.updates import job_queue_of
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +72,16 @@ MEMBER_COMMANDS = [
 ]
 
 
+# PTB's type parameters for this bot. ExtBot[Any]: its rate-limit arguments are None without a
+# rate limiter, and AIORateLimiter's int or our AT_MOST_ONCE dict with RetryingRateLimiter.
+Builder = ApplicationBuilder[
+    ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
+]
+
+
 def build_application(settings: Settings, engine: Engine, store: Store | None = None) -> Application:
     """The bot, ready to run; the store (opened here if not given) closes in post_shutdown."""
-    builder = (
+    builder: Builder = (
         Application.builder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEWS))
@@ -117,7 +130,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
 
     # Organisers' other commands: each checks the user (and the chat) and refuses politely.
-    for name, command in {
+    organisers: dict[str, Callback] = {
         **listings.LISTINGS,  # /announcements, /scheduled, /audit
         "unschedule": scheduling.unschedule,
         # Corrections after posting, and re-reading knowledge/.
@@ -125,8 +138,9 @@ def register(app: Application) -> None:
         # Closing the gaps: grouped gaps, answering one, organisers' facts, learning from taps.
         "gaps": gaps.gaps, "answer": gaps.answer, "facts": organiser_facts.facts,
         "editfact": organiser_facts.editfact, "retire": organiser_facts.retire, "learn": learning.learn,
-    }.items():
-        app.add_handler(CommandHandler(name, command))
+    }
+    for name, organiser_command in organisers.items():
+        app.add_handler(CommandHandler(name, organiser_command))
 
     # Buttons, by callback prefix: members' facts, topic pages, examples and "Tell me", then
     # organisers' announcement, fact and learning buttons.
@@ -155,9 +169,9 @@ def register(app: Application) -> None:
 
     # Jobs (they run once post_init has built the services): DMs owed when the bot last
     # stopped, and deleting gaps, opt-ins and candidates past their time.
-    if app.job_queue is not None:
-        app.job_queue.run_once(organiser_facts.resume_owed, when=0, name="resume-owed-answers")
-        app.job_queue.run_repeating(gaps.purge, interval=gaps.PURGE_SECONDS, first=1, name="purge-gaps")
+    jobs = job_queue_of(app)
+    jobs.run_once(organiser_facts.resume_owed, when=0, name="resume-owed-answers")
+    jobs.run_repeating(gaps.purge, interval=gaps.PURGE_SECONDS, first=1, name="purge-gaps")
 
     # Last: the error handler.
     app.add_error_handler(errors.on_error)
@@ -172,7 +186,7 @@ async def _post_init(app: Application) -> None:
     await best_effort(app.bot.set_my_commands(MEMBER_COMMANDS), "setting the command menu")
     await scheduling.restore(app)
     # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
-    app.job_queue.run_repeating(gates.forget_idle, interval=600, name="forget-idle")
+    job_queue_of(app).run_repeating(gates.forget_idle, interval=600, name="forget-idle")
     log.info("bot ready: %d facts, %d subscribers", len(services.engine.kb.facts), store.subscriber_count())
 
 

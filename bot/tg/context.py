@@ -76,7 +76,8 @@ class Services:
         return self._engine
 
     def _build(self) -> Engine:
-        sources, facts = announcement_facts(self.store.posted_for_knowledge(), self.base.kb.texts.union)
+        posted = self.store.posted_for_knowledge()
+        sources, facts = announcement_facts(posted, self.base.kb.texts.union)
         written = self.store.live_facts()
         approved: dict[str, list[str]] = {}
         for learned in self.store.approved_phrasings():
@@ -122,4 +123,5 @@ CONTEXT_TYPES = ContextTypes(context=BotContext)
 
 def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     """The Services object of a running application (after post_init)."""
-    return app.bot_data[SERVICES]  # type: ignore[no-any-return]
+    services: Services = app.bot_data[SERVICES]
+    return services

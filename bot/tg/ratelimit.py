@@ -47,29 +47,34 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]] | None]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]] | None:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """AIORateLimiter's request, sent again after a network failure that is safe to retry.
+
+        `rate_limit_args` is AIORateLimiter's max_retries (int), or AT_MOST_ONCE.
+        """
         at_most_once = isinstance(rate_limit_args, dict) and rate_limit_args.get("at_most_once", False)
         max_retries = rate_limit_args if isinstance(rate_limit_args, int) else None
         delay = self._backoff
-        for attempt in range(self._network_retries + 1):
+        for _ in range(self._network_retries):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, max_retries)
             except NetworkError as exc:
                 # A refusal (400) will be refused again; 429s were already handled above.
-                if isinstance(exc, BadRequest) or attempt == self._network_retries:
+                if isinstance(exc, BadRequest):
                     raise
                 if at_most_once and not never_reached_telegram(exc):
                     raise
                 log.info("%s failed (%s); retrying in %.2fs", endpoint, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
                 delay *= 2
-        return None
+        # The last attempt: whatever it raises is the caller's to handle.
+        return await super().process_request(callback, args, kwargs, endpoint, data, max_retries)
 
 
 async def best_effort(call: Awaitable[object], what: str) -> None:

@@ -44,12 +44,13 @@ def with_bold(text: str, word: str) -> dict[str, object]:
 
 
 async def press(fake: FakeBotAPI, message: dict, data: str, user: int = ORGANISER, n: int = 1,
-                check: bool = True) -> tuple[list[dict], dict]:
-    """`user` presses a button; returns the new messages in that chat and the query's answer."""
+                check: bool = True, old: bool = False) -> tuple[list[dict], dict]:
+    """`user` presses a button (`old`: on a message Telegram no longer shows the bot); returns
+    the new messages in that chat and the query's answer."""
     query_id: list[str] = []
 
     def act() -> None:
-        update = fake.press_button(message, data, user_id=user, check=check)
+        update = fake.press_button(message, data, user_id=user, check=check, old=old)
         query_id.append(update["callback_query"]["id"])
 
     new = await replies(fake, message["chat"]["id"], act, n)

@@ -34,13 +34,13 @@ class _Str(str):
     line: int = 0
 
 
-class _Dict(dict):  # type: ignore[type-arg]
+class _Dict(dict[Any, Any]):
     """A YAML mapping that remembers its line."""
 
     line: int = 0
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # C loader when built
     """SafeLoader that records line numbers for error messages."""
 
 

@@ -7,7 +7,7 @@ a cycle; everyone else imports these names from `bot.knowledge`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,7 @@ class KnowledgeBase:
         facts.update((f.id, f) for f in extra_facts)
         return replace(self, sources=sources, facts=facts)
 
-    def with_phrasings(self, extra: dict[str, Iterable[str]]) -> KnowledgeBase:
+    def with_phrasings(self, extra: Mapping[str, Iterable[str]]) -> KnowledgeBase:
         """A copy where facts gain phrasings (approved from members' taps); unknown ids are skipped."""
         facts = dict(self.facts)
         for fact_id, phrasings in extra.items():

@@ -21,6 +21,7 @@ from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, off_loop
 from bot.tg.textlimits import MAX_MESSAGE, telegram_length
+from bot.tg.updates import message_of, user_of
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ async def announce(update: Update, context: BotContext) -> int:
     """/announce [at YYYY-MM-DD HH:MM] TEXT, or a bare /announce that asks for the text."""
     if not await organiser_only(update, context):
         return ConversationHandler.END
-    message = update.effective_message
+    message = message_of(update)
     args = args_html(message)
     if not args:
         await message.reply_text("Send me the announcement text in your next message (or /cancel).")
@@ -56,7 +57,7 @@ async def announce(update: Update, context: BotContext) -> int:
     except ScheduleError as exc:
         await message.reply_text(html.escape(str(exc)))
         return ConversationHandler.END
-    await preview(message, context, request)
+    await preview(message, user_of(update).id, context, request)
     return ConversationHandler.END
 
 
@@ -64,20 +65,21 @@ async def got_text(update: Update, context: BotContext) -> int:
     """The message after a bare /announce is the announcement, verbatim ("At the…" too),
     to post now; rights are re-checked, since they can go."""
     if await organiser_only(update, context):
-        message = update.effective_message
-        await preview(message, context, AnnounceRequest(text=message.text_html.strip(), due_at=None))
+        message = message_of(update)
+        request = AnnounceRequest(text=message.text_html.strip(), due_at=None)
+        await preview(message, user_of(update).id, context, request)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel while the bot waits for announcement text."""
-    await update.effective_message.reply_text("Cancelled.")
+    await message_of(update).reply_text("Cancelled.")
     return ConversationHandler.END
 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """/cancel when nothing is waiting."""
-    await update.effective_message.reply_text("Nothing to cancel.")
+    await message_of(update).reply_text("Nothing to cancel.")
 
 
 async def timed_out(update: Update, context: BotContext) -> None:
@@ -92,9 +94,9 @@ async def timed_out(update: Update, context: BotContext) -> None:
         )
 
 
-async def preview(message: Message, context: BotContext, request: AnnounceRequest) -> None:
-    """Store a draft and show it as the channel will, with its buttons; refuse one that
-    Telegram would refuse in the channel, saying by how much it is over."""
+async def preview(message: Message, author: int, context: BotContext, request: AnnounceRequest) -> None:
+    """Store `author`'s draft and show it as the channel will, with its buttons; refuse one
+    that Telegram would refuse in the channel, saying by how much it is over."""
     store = context.services.store
     length = telegram_length(request.text)
     if length > MAX_MESSAGE:
@@ -103,7 +105,7 @@ async def preview(message: Message, context: BotContext, request: AnnounceReques
             f"channel post. Shorten it by {length - MAX_MESSAGE:,} and send /announce again. "
             "Nothing was saved.")
         return
-    ann = await off_loop(store.create_draft, request.text, message.from_user.id, request.due_at)
+    ann = await off_loop(store.create_draft, request.text, author, request.due_at)
     if request.due_at:
         header = f"<b>Preview #{ann.id}</b>, to post at {format_london(request.due_at)}:"
         markup = keyboards.announcement(ann.id, ("Schedule", "sched"), ("Cancel", "cancel"))
@@ -114,7 +116,7 @@ async def preview(message: Message, context: BotContext, request: AnnounceReques
     try:
         shown = await message.reply_text(request.text, reply_markup=markup)
     except BadRequest as exc:
-        await off_loop(store.cancel, ann.id, message.from_user.id)
+        await off_loop(store.cancel, ann.id, author)
         await message.reply_text(f"Telegram can't show that text: {html.escape(exc.message)}")
         return
     await off_loop(store.set_preview, ann.id, shown.chat_id, shown.message_id)

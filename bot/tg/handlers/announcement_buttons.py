@@ -19,6 +19,7 @@ from bot.tg.access import organiser_button
 from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers.scheduling import arm
 from bot.tg.ratelimit import best_effort
+from bot.tg.updates import pressed_message
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ async def button(query: CallbackQuery, context: BotContext, name: str, ann_id: i
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
     ann = context.services.store.get(ann_id)
     if ann is not None:
-        await _ACTIONS[name](query.message, context, ann, query.from_user.id)
+        await _ACTIONS[name](pressed_message(query), context, ann, query.from_user.id)
 
 
 async def _post(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
@@ -59,15 +60,17 @@ async def _schedule(message: Message, context: BotContext, ann: Announcement, ac
         await message.reply_text(f"{announcer.already(ann)}.")
         return
     arm(context.application, ann)
-    await message.reply_text(f"🕒 #{ann.id} scheduled for {format_london(ann.due_at)}. "
-                             "/scheduled lists the queue.")
+    # confirm_schedule only schedules a draft that has a due time.
+    when = format_london(ann.due_at) if ann.due_at is not None else "its due time"
+    await message.reply_text(f"🕒 #{ann.id} scheduled for {when}. /scheduled lists the queue.")
 
 
 async def _pin(message: Message, context: BotContext, ann: Announcement, actor: int) -> None:
-    if not ann.is_live:
+    post = ann.channel_post
+    if post is None:
         await message.reply_text(f"#{ann.id} can't be pinned: it is {ann.state}.")
         return
-    await context.bot.pin_chat_message(ann.channel_id, ann.message_id, disable_notification=True)
+    await context.bot.pin_chat_message(*post, disable_notification=True)
     await message.reply_text(f"📌 #{ann.id} pinned.")
 
 

@@ -12,23 +12,24 @@ import html
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.storage import Announcement, StoreError
+from bot.storage import StoreError
 from bot.storage.schedule import ScheduleError, parse_edit_args, parse_id
 from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, Services, off_loop
+from bot.tg.updates import message_of, user_of
 
 
 async def edit(update: Update, context: BotContext) -> None:
     """/edit ID NEW TEXT: correct a channel post in place."""
     if not await organiser_only(update, context):
         return
-    services, message = context.services, update.effective_message
+    services, message = context.services, message_of(update)
     try:
         ann_id, text = parse_edit_args(args_html(message))
-        ann = _live(services, ann_id)
-        await context.bot.edit_message_text(text, chat_id=ann.channel_id, message_id=ann.message_id)
-        await off_loop(services.store.edit_posted, ann_id, text, update.effective_user.id)
+        channel_id, message_id = _live(services, ann_id)
+        await context.bot.edit_message_text(text, chat_id=channel_id, message_id=message_id)
+        await off_loop(services.store.edit_posted, ann_id, text, user_of(update).id)
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
@@ -39,23 +40,25 @@ async def delete(update: Update, context: BotContext) -> None:
     """/delete ID: remove a channel post."""
     if not await organiser_only(update, context):
         return
-    services, message = context.services, update.effective_message
+    services, message = context.services, message_of(update)
     try:
         ann_id = parse_id(" ".join(context.args or []))
-        ann = _live(services, ann_id)
-        await context.bot.delete_message(ann.channel_id, ann.message_id)
-        await off_loop(services.store.mark_deleted, ann_id, update.effective_user.id)
+        channel_id, message_id = _live(services, ann_id)
+        await context.bot.delete_message(channel_id, message_id)
+        await off_loop(services.store.mark_deleted, ann_id, user_of(update).id)
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not deleted: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
     await message.reply_text(f"🗑 #{ann_id} deleted from the channel.")
 
 
-def _live(services: Services, ann_id: int) -> Announcement:
+def _live(services: Services, ann_id: int) -> tuple[int, int]:
+    """(channel id, message id) of a posted announcement, or the refusal to show."""
     ann = services.store.get(ann_id)
-    if ann is None or not ann.is_live:
+    post = ann.channel_post if ann is not None else None
+    if post is None:
         raise ScheduleError(f"#{ann_id} is not a posted announcement with a known channel message")
-    return ann
+    return post
 
 
 async def reload(update: Update, context: BotContext) -> None:
@@ -65,7 +68,7 @@ async def reload(update: Update, context: BotContext) -> None:
     problems = context.services.reload()
     if problems:
         shown = "\n".join(html.escape(p) for p in problems[:10])
-        await update.effective_message.reply_text(f"Reload refused; still using the old knowledge.\n{shown}")
+        await message_of(update).reply_text(f"Reload refused; still using the old knowledge.\n{shown}")
     else:
         conflicts = await asyncio.to_thread(context.services.organiser_conflicts)
         facts = len(context.services.engine.kb.facts)
@@ -73,4 +76,4 @@ async def reload(update: Update, context: BotContext) -> None:
         if conflicts:  # organisers' facts are kept; the organiser who reloaded is told why
             shown = "\n".join(f"• {html.escape(c)}" for c in conflicts[:10])
             text += f"\n⚠️ Conflicts with organisers' facts (the organisers' facts are kept):\n{shown}"
-        await update.effective_message.reply_text(text)
+        await message_of(update).reply_text(text)

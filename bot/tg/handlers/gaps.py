@@ -22,6 +22,7 @@ from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, Services, off_loop
 from bot.tg.handlers.organiser_facts import show_preview, too_long
+from bot.tg.updates import message_of, pressed_message, query_of, user_of
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ async def gaps(update: Update, context: BotContext) -> None:
     """/gaps: similar unanswered questions grouped, numbered, most asked first; /gaps clear."""
     if not await organiser_only(update, context):
         return
-    services, message = context.services, update.effective_message
+    services, message = context.services, message_of(update)
     arg = " ".join(context.args or []).strip().lower()
     if arg == "clear":
-        n = await off_loop(services.store.clear_gaps, update.effective_user.id)
+        n = await off_loop(services.store.clear_gaps, user_of(update).id)
         await message.reply_text(f"Cleared: {n} unanswered question(s) deleted.")
         return
     if arg:
@@ -81,7 +82,7 @@ async def answer(update: Update, context: BotContext) -> None:
     """/answer N TEXT: preview gap N as a new fact, with Save and Cancel."""
     if not await organiser_only(update, context):
         return
-    services, message = context.services, update.effective_message
+    services, message = context.services, message_of(update)
     head, _, text = args_html(message).partition(" ")
     text = text.strip()
     if not head.isdigit() or len(head) > 6 or not text:
@@ -98,13 +99,13 @@ async def answer(update: Update, context: BotContext) -> None:
         return
     gap = found[number - 1]
     draft = await off_loop(services.store.draft_fact, text, list(gap.wordings[:WORDINGS]),
-                           list(gap.ids), update.effective_user.id)
+                           list(gap.ids), user_of(update).id)
     await show_preview(message, services, draft, text)
 
 
 async def tell_me(update: Update, context: BotContext) -> None:
     """A member's "Tell me when there's an answer": keep this chat's id and the gap, say so."""
-    query = update.callback_query
+    query = query_of(update)
     chat = query.message.chat if query.message else None
     try:
         gap_id = callbacks.parse_number(query.data, callbacks.TELL_ME)
@@ -120,7 +121,7 @@ async def tell_me(update: Update, context: BotContext) -> None:
         return
     await query.answer("Done" if added else "You're already on the list for this one.")
     if added:
-        await query.message.reply_text(TOLD_KEPT)
+        await pressed_message(query).reply_text(TOLD_KEPT)
     log.info("gap opt-in %s", "added" if added else "repeated")
 
 

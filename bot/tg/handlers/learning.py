@@ -13,7 +13,7 @@ import asyncio
 import html
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
 from bot.answers.render import Reply
@@ -22,6 +22,7 @@ from bot.tg import callbacks, keyboards
 from bot.tg.access import organiser_button, organiser_only
 from bot.tg.context import BotContext, off_loop
 from bot.tg.ratelimit import best_effort
+from bot.tg.updates import message_of, pressed_message
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,14 @@ SHOWN = 8  # candidates per /learn
 async def record_tap(query: CallbackQuery, context: BotContext, reply: Reply) -> None:
     """Keep (question text, tapped fact) if the tap answered one of our "Did you mean"s."""
     message = query.message
-    if message is None or reply.fact is None or message.chat.type != ChatType.PRIVATE:
+    if not isinstance(message, Message) or reply.fact is None or message.chat.type != ChatType.PRIVATE:
         return
-    asked = getattr(message, "reply_to_message", None)
+    asked = message.reply_to_message
     rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
     offered = [b.callback_data for row in rows for b in row]
-    from_member = asked is not None and asked.from_user is not None and not asked.from_user.is_bot
-    if not from_member or not asked.text or asked.text.startswith("/") or query.data not in offered:
+    if asked is None or asked.from_user is None or asked.from_user.is_bot:
+        return
+    if not asked.text or asked.text.startswith("/") or query.data not in offered:
         return
     await off_loop(context.services.store.record_tap, asked.text, reply.fact.id)
     log.info("did-you-mean tap recorded: fact=%s", reply.fact.id)
@@ -47,7 +49,7 @@ async def learn(update: Update, context: BotContext) -> None:
     """/learn: candidate phrasings, most frequent first, each with Approve and Reject."""
     if not await organiser_only(update, context):
         return
-    services, message = context.services, update.effective_message
+    services, message = context.services, message_of(update)
     await off_loop(services.store.purge_expired, services.settings.gap_days)
     found = services.store.candidates(SHOWN)
     if not found:
@@ -69,20 +71,21 @@ async def learn(update: Update, context: BotContext) -> None:
 async def button(query: CallbackQuery, context: BotContext, action: str, cand_id: int) -> None:
     """Approve or Reject one candidate (the presser and the data are already checked)."""
     services, store, actor = context.services, context.services.store, query.from_user.id
+    message = pressed_message(query)
     cand = store.candidate(cand_id)
     if cand is None:
-        await query.message.reply_text("That phrasing was already approved, rejected or has expired.")
+        await message.reply_text("That phrasing was already approved, rejected or has expired.")
         return
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
     if action == "reject":
         await off_loop(store.reject_phrasing, cand_id, actor)
-        await query.message.reply_text(f"Rejected: “{html.escape(cand.phrasing)}” is dropped.")
+        await message.reply_text(f"Rejected: “{html.escape(cand.phrasing)}” is dropped.")
         return
     problems = await asyncio.to_thread(vet_phrasing, services.engine, cand.fact_id, cand.phrasing)
     if problems:
         await off_loop(store.reject_phrasing, cand_id, actor)
         shown = "\n".join(f"• {html.escape(p)}" for p in problems[:5])
-        await query.message.reply_text(f"Not approved: `check` would refuse it, so it is dropped.\n{shown}")
+        await message.reply_text(f"Not approved: `check` would refuse it, so it is dropped.\n{shown}")
         return
     await off_loop(store.approve_phrasing, cand_id, actor)
-    await query.message.reply_text(f"Approved: “{html.escape(cand.phrasing)}” now leads to that answer.")
+    await message.reply_text(f"Approved: “{html.escape(cand.phrasing)}” now leads to that answer.")

@@ -18,6 +18,7 @@ from bot.storage import Store
 from bot.storage.schedule import format_london
 from bot.tg.access import organiser_only
 from bot.tg.context import BotContext
+from bot.tg.updates import message_of
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Listing:
             return
         rows = self.fetch(context.services.store)
         text = f"<b>{html.escape(self.title)}</b>\n" + "\n".join(map(self.line, rows)) if rows else self.empty
-        await update.effective_message.reply_text(text)
+        await message_of(update).reply_text(text)
 
 
 LISTINGS: dict[str, Listing] = {

@@ -23,6 +23,7 @@ from bot.answers.render import Reply, sources_list
 from bot.tg import callbacks, keyboards
 from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers import learning
+from bot.tg.updates import inline_query_of, message_of, pressed_message, query_of
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +79,21 @@ async def start(update: Update, context: BotContext) -> None:
     """Welcome, what to ask, and example questions as buttons."""
     texts = context.services.engine.kb.texts
     text = f"{html.escape(texts.welcome)}\n\nTry one of these, or type your own question. /help for more."
-    await update.effective_message.reply_text(text, reply_markup=keyboards.examples(texts.examples))
+    await message_of(update).reply_text(text, reply_markup=keyboards.examples(texts.examples))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """Explain how to use the bot."""
     texts = context.services.engine.kb.texts
     days = context.services.settings.gap_days
-    await update.effective_message.reply_text(help_text(texts.name, texts.union, days))
+    await message_of(update).reply_text(help_text(texts.name, texts.union, days))
 
 
 async def topics(update: Update, context: BotContext) -> None:
     """Browse every fact through buttons."""
     facts = list(context.services.engine.kb.facts.values())
     markup, page, pages = keyboards.topics(facts, 0)
-    await update.effective_message.reply_text(_topics_title(page, pages), reply_markup=markup)
+    await message_of(update).reply_text(_topics_title(page, pages), reply_markup=markup)
 
 
 def _topics_title(page: int, pages: int) -> str:
@@ -103,18 +104,18 @@ def _topics_title(page: int, pages: int) -> str:
 async def sources(update: Update, context: BotContext) -> None:
     """List the sources behind every answer."""
     _, marked = sources_list(context.services.engine.kb)
-    await update.effective_message.reply_text(marked)
+    await message_of(update).reply_text(marked)
 
 
 async def private_text(update: Update, context: BotContext) -> None:
     """Any text in a private chat is a question (edited messages too)."""
-    message = update.effective_message
+    message = message_of(update)
     await answer_question(message, context, message.text or "")
 
 
 async def ask_command(update: Update, context: BotContext) -> None:
     """/ask QUESTION, in groups and private chats."""
-    message = update.effective_message
+    message = message_of(update)
     question = " ".join(context.args or [])
     if not question.strip():
         await message.reply_text("Put your question after the command: <code>/ask when is the strike?</code>")
@@ -146,7 +147,7 @@ def _group_allows(update: Update, context: BotContext) -> bool:
 
 async def group_text(update: Update, context: BotContext) -> None:
     """In groups, answer only mentions and replies to the bot; ignore chatter."""
-    message = update.effective_message
+    message = message_of(update)
     question = _addressed_to_bot(message, context.bot.username)
     if question is None or not _group_allows(update, context):
         return
@@ -155,7 +156,7 @@ async def group_text(update: Update, context: BotContext) -> None:
 
 async def odd_input(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes, locations, contacts...: a polite pointer to text."""
-    message = update.effective_message
+    message = message_of(update)
     kind = next(
         (k for k in ("sticker", "photo", "voice", "video", "audio", "document", "location",
                      "contact", "animation", "video_note", "poll", "dice") if getattr(message, k, None)),
@@ -170,27 +171,27 @@ async def odd_input(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot doesn't have."""
-    await update.effective_message.reply_text("I don't know that command. /help lists what I can do.")
+    await message_of(update).reply_text("I don't know that command. /help lists what I can do.")
 
 
 async def fact_button(update: Update, context: BotContext) -> None:
     """A tapped topic, related fact or did-you-mean suggestion: show that fact."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     try:
         reply = context.services.engine.fact(callbacks.parse_fact(query.data))
     except callbacks.BadCallback:
         reply = None
     if reply is None:
-        await query.message.reply_text("That topic is no longer available. Try /topics.")
+        await pressed_message(query).reply_text("That topic is no longer available. Try /topics.")
         return
     await learning.record_tap(query, context, reply)
-    await reply_with(query.message, reply)
+    await reply_with(pressed_message(query), reply)
 
 
 async def topics_button(update: Update, context: BotContext) -> None:
     """Turn the page of /topics in place."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     try:
         page = callbacks.parse_number(query.data, callbacks.TOPICS)
@@ -203,20 +204,21 @@ async def topics_button(update: Update, context: BotContext) -> None:
 
 async def example_button(update: Update, context: BotContext) -> None:
     """A /start example question, answered as if typed."""
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     examples = context.services.engine.kb.texts.examples
     try:
         question = examples[callbacks.parse_number(query.data, callbacks.EXAMPLE)]
     except (callbacks.BadCallback, IndexError):
         return
-    await reply_with(query.message, context.services.engine.ask(question))
+    await reply_with(pressed_message(query), context.services.engine.ask(question))
 
 
 async def inline_query(update: Update, context: BotContext) -> None:
     """`@bot ballot`: up to five sourced fact cards to send into any chat."""
     engine = context.services.engine
-    text = update.inline_query.query.strip()
+    inline = inline_query_of(update)
+    text = inline.query.strip()
     facts = engine.search(text, INLINE_RESULTS) if text else []
     if not facts and not text:
         facts = [f for q in engine.kb.texts.examples if (f := engine.match(q).fact)][:INLINE_RESULTS]
@@ -231,4 +233,4 @@ async def inline_query(update: Update, context: BotContext) -> None:
                 input_message_content=InputTextMessageContent(card.html),
             )
         )
-    await update.inline_query.answer(results, cache_time=60)
+    await inline.answer(results, cache_time=60)

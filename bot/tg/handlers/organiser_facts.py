@@ -26,6 +26,7 @@ from bot.tg.access import organiser_button, organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, Services, off_loop
 from bot.tg.ratelimit import best_effort
+from bot.tg.updates import message_of, pressed_message, user_of
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,10 @@ async def facts(update: Update, context: BotContext) -> None:
         return
     live = context.services.store.live_facts()
     if not live:
-        await update.effective_message.reply_text("No organiser facts yet: /gaps, then /answer N TEXT.")
+        await message_of(update).reply_text("No organiser facts yet: /gaps, then /answer N TEXT.")
         return
     lines = [f"#{f.id} · {f.day:%-d %b %Y} · {html.escape(plain(f.answer)[:60])}" for f in live]
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         "<b>Organisers' facts</b> (/editfact ID TEXT corrects one, /retire ID removes it)\n"
         + "\n".join(lines))
 
@@ -85,7 +86,7 @@ async def editfact(update: Update, context: BotContext) -> None:
     """/editfact ID TEXT: preview a correction, applied only on Save."""
     if not await organiser_only(update, context):
         return
-    message, store = update.effective_message, context.services.store
+    message, store = message_of(update), context.services.store
     number, text = _id_and_text(message)
     if number is None or not text:
         await message.reply_text("Usage: <code>/editfact ID NEW TEXT</code> (/facts lists the ids).")
@@ -106,12 +107,12 @@ async def retire(update: Update, context: BotContext) -> None:
     """/retire ID: members stop getting the fact at once."""
     if not await organiser_only(update, context):
         return
-    message = update.effective_message
+    message = message_of(update)
     number, _ = _id_and_text(message)
     if number is None:
         await message.reply_text("Usage: <code>/retire ID</code> (/facts lists the ids).")
         return
-    if await off_loop(context.services.store.retire_fact, number, update.effective_user.id):
+    if await off_loop(context.services.store.retire_fact, number, user_of(update).id):
         await message.reply_text(f"🗑 Fact #{number} retired: members no longer get it.")
     else:
         await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
@@ -120,7 +121,7 @@ async def retire(update: Update, context: BotContext) -> None:
 @organiser_button(callbacks.parse_organiser_fact)
 async def button(query: CallbackQuery, context: BotContext, action: str, number: int) -> None:
     """Save, Cancel, or confirm/drop a correction (the presser and the data are already checked)."""
-    services, actor, message = context.services, query.from_user.id, query.message
+    services, actor, message = context.services, query.from_user.id, pressed_message(query)
     fact = services.store.organiser_fact(number)
     if fact is None:
         await message.reply_text("That fact no longer exists.")

@@ -19,6 +19,7 @@ from bot.tg import announcer
 from bot.tg.access import organiser_only
 from bot.tg.context import BotContext, off_loop, services_of
 from bot.tg.ratelimit import best_effort
+from bot.tg.updates import job_data, job_queue_of, message_of, user_of
 
 LATE_AFTER_SECONDS = 60
 
@@ -26,9 +27,10 @@ LATE_AFTER_SECONDS = 60
 def arm(app: Application, ann: Announcement) -> None:
     """Put a scheduled announcement on the JobQueue, named so it can be removed."""
     _disarm(app, ann.id)
-    overdue = ann.due_at is None or ann.due_at <= datetime.now(UTC)
-    app.job_queue.run_once(_due, when=0 if overdue else ann.due_at, name=_job_name(ann.id), data=ann.id,
-                           job_kwargs=announcer.NO_MISFIRE)
+    due = ann.due_at
+    when: float | datetime = due if due is not None and due > datetime.now(UTC) else 0  # overdue: now
+    job_queue_of(app).run_once(_due, when=when, name=_job_name(ann.id), data=ann.id,
+                               job_kwargs=announcer.NO_MISFIRE)
 
 
 def _job_name(ann_id: int) -> str:
@@ -36,14 +38,14 @@ def _job_name(ann_id: int) -> str:
 
 
 def _disarm(app: Application, ann_id: int) -> None:
-    for job in app.job_queue.get_jobs_by_name(_job_name(ann_id)):
+    for job in job_queue_of(app).get_jobs_by_name(_job_name(ann_id)):
         job.schedule_removal()
 
 
 async def _due(context: BotContext) -> None:
     """A scheduled post fell due (or was overdue at startup: then it says it is late)."""
     services = context.services
-    ann = services.store.get(context.job.data)
+    ann = services.store.get(job_data(context, int))
     if ann is None or ann.state != "scheduled":
         return
     late = ann.due_at is not None and (datetime.now(UTC) - ann.due_at).total_seconds() > LATE_AFTER_SECONDS
@@ -76,10 +78,10 @@ async def unschedule(update: Update, context: BotContext) -> None:
     try:
         ann_id = parse_id(" ".join(context.args or []))
     except ScheduleError as exc:
-        await update.effective_message.reply_text(html.escape(str(exc)))
+        await message_of(update).reply_text(html.escape(str(exc)))
         return
-    ok = await off_loop(context.services.store.unschedule, ann_id, update.effective_user.id)
+    ok = await off_loop(context.services.store.unschedule, ann_id, user_of(update).id)
     _disarm(context.application, ann_id)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         f"#{ann_id} removed from the queue." if ok else f"#{ann_id} is not in the queue."
     )

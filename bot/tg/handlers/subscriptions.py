@@ -9,12 +9,13 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.tg.context import BotContext, off_loop
+from bot.tg.updates import chat_of, message_of
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe: opt in to announcements by private message."""
-    new = await off_loop(context.services.store.subscribe, update.effective_chat.id)
-    await update.effective_message.reply_text(
+    new = await off_loop(context.services.store.subscribe, chat_of(update).id)
+    await message_of(update).reply_text(
         ("You're subscribed: I'll send you the union's announcements here. " if new
          else "You're already subscribed. ")
         + "Send /unsubscribe at any time to stop and delete your record."
@@ -23,10 +24,10 @@ async def subscribe(update: Update, context: BotContext) -> None:
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     """/unsubscribe: stop, and delete everything kept about this chat."""
-    store, chat_id = context.services.store, update.effective_chat.id
+    store, chat_id = context.services.store, chat_of(update).id
     removed = await off_loop(store.unsubscribe, chat_id)
     opt_ins = await off_loop(store.forget_chat, chat_id)  # "Tell me" opt-ins go too
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         "Done: you're unsubscribed and your record is deleted." if removed
         else "Done: your “Tell me” requests are deleted." if opt_ins
         else "You weren't subscribed, so there's nothing to delete."

@@ -171,11 +171,14 @@ class UpdateInjection:
         key = "edited_channel_post" if stored["chat"]["type"] == "channel" else "edited_message"
         return self.add_update({key: copy.deepcopy(stored)})
 
-    def press_button(self, message: dict, data: str, user_id: int = 1001, *, check: bool = True) -> dict:
+    def press_button(self, message: dict, data: str, user_id: int = 1001, *, check: bool = True,
+                     old: bool = False) -> dict:
         """Queue a ``callback_query``: the user pressed a button of a bot message.
 
         The *current* version of the message is used (after edits). With ``check`` the
         button must exist in the message's current inline keyboard, like a real client.
+        With ``old`` the message is older than Telegram shows a bot (about 48 hours): the
+        query carries only its chat, its id and date 0 (an InaccessibleMessage).
         """
         stored = self._lookup(message["chat"]["id"], message["message_id"])
         if stored is None:
@@ -196,7 +199,8 @@ class UpdateInjection:
         query = {
             "id": query_id,
             "from": self.user(user_id),
-            "message": copy.deepcopy(stored),
+            "message": ({"chat": copy.deepcopy(stored["chat"]), "message_id": stored["message_id"], "date": 0}
+                        if old else copy.deepcopy(stored)),
             "chat_instance": f"ci{abs(stored['chat']['id'])}",
             "data": data,
         }
