@@ -32,50 +32,37 @@ class Detail:
     present: re.Pattern[str]
 
 
-DETAILS = (
-    Detail(
-        "a percentage",
-        re.compile(r"\b(what|which) (percent|percentage|proportion|share)\b|\bwhat %|\bpercentage of\b"),
-        re.compile(r"%|\bper ?cent\b|\bpercent\b"),
-    ),
-    Detail(
-        "an amount of money",
-        re.compile(r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
-                   r"\b(what|which) (amount|sum|figure|price|fee|fine|salary|wage|rate of pay)\b|"
-                   r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|"
-                   r"fine|save)"),
-        re.compile(r"[£$€]|\b(pounds?|million|billion|bn|m)\b"),
-    ),
-    Detail(
-        "a number",
-        re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (number|count)\b|\bhow big\b|\bhow large\b"),
-        re.compile(rf"\d|\b({_NUMBER_WORDS})\b"),
-    ),
-    Detail(  # a calendar date: a weekday alone does not say which week
-        "a calendar date",
-        re.compile(r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b"),
-        re.compile(rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
-    ),
-    Detail(
-        "a time or day",
-        re.compile(r"\b(what|which) (day|time|week)\b|\bwhen (was|were|did|will|is|are|does|do|has|have)\b"),
-        re.compile(rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
-                   r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
-    ),
-    Detail(
-        "a length of time",
-        re.compile(r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b"),
-        re.compile(r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
-    ),
-    Detail(
-        "names",
-        re.compile(r"\bwho\b|\bwhich (companies|company|firms|firm|people|person|organisations|organizations|"
-                   r"ministers|minister|mps|trusts|states|countries|unions|bidders|regions|areas|ones)\b|"
-                   r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
-                   r"\bwhat are (they|their names)\b"),
-        re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
-    ),
+_PATTERNS = (  # (name, how a question asks for it, how a claim would contain it)
+    ("a percentage",
+     r"\b(what|which) (percent|percentage|proportion|share)\b|\bwhat %|\bpercentage of\b",
+     r"%|\bper ?cent\b|\bpercent\b"),
+    ("an amount of money",
+     r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
+     r"\b(what|which) (amount|sum|figure|price|fee|fine|salary|wage|rate of pay)\b|"
+     r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|fine|save)",
+     r"[£$€]|\b(pounds?|million|billion|bn|m)\b"),
+    ("a number",
+     r"\bhow many\b|\bnumber of\b|\bwhat (number|count)\b|\bhow big\b|\bhow large\b",
+     rf"\d|\b({_NUMBER_WORDS})\b"),
+    # A calendar date: a weekday alone does not say which week.
+    ("a calendar date",
+     r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b",
+     rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
+    ("a time or day",
+     r"\b(what|which) (day|time|week)\b|\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
+     rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
+     r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
+    ("a length of time",
+     r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b",
+     r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
+    ("names",
+     r"\bwho\b|\bwhich (companies|company|firms|firm|people|person|organisations|organizations|"
+     r"ministers|minister|mps|trusts|states|countries|unions|bidders|regions|areas|ones)\b|"
+     r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
+     r"\bwhat are (they|their names)\b",
+     r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
 )
+DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
 
 
 def asked_details(question: str) -> list[Detail]:

@@ -21,39 +21,36 @@ class MissingPart(RuntimeError):
     """An update or context lacks what the handler's registration guarantees: a wiring bug."""
 
 
+def _part(update: Update, part: T | None, what: str) -> T:
+    """`part` of `update`, which the handler's registration guarantees is there."""
+    if part is None:
+        raise MissingPart(f"update {update.update_id} has no {what}")
+    return part
+
+
 def message_of(update: Update) -> Message:
     """The message of a command or message update (every CommandHandler/MessageHandler's)."""
-    if update.effective_message is None:
-        raise MissingPart(f"update {update.update_id} has no message")
-    return update.effective_message
+    return _part(update, update.effective_message, "message")
 
 
 def user_of(update: Update) -> User:
     """Who sent a command or pressed a button (absent only for channel posts, which we never handle)."""
-    if update.effective_user is None:
-        raise MissingPart(f"update {update.update_id} has no user")
-    return update.effective_user
+    return _part(update, update.effective_user, "user")
 
 
 def chat_of(update: Update) -> Chat:
     """The chat a command came from."""
-    if update.effective_chat is None:
-        raise MissingPart(f"update {update.update_id} has no chat")
-    return update.effective_chat
+    return _part(update, update.effective_chat, "chat")
 
 
 def query_of(update: Update) -> CallbackQuery:
     """The button press of a CallbackQueryHandler's update."""
-    if update.callback_query is None:
-        raise MissingPart(f"update {update.update_id} has no callback query")
-    return update.callback_query
+    return _part(update, update.callback_query, "callback query")
 
 
 def inline_query_of(update: Update) -> InlineQuery:
     """The `@bot text` of an InlineQueryHandler's update."""
-    if update.inline_query is None:
-        raise MissingPart(f"update {update.update_id} has no inline query")
-    return update.inline_query
+    return _part(update, update.inline_query, "inline query")
 
 
 def pressed_message(query: CallbackQuery) -> Message:

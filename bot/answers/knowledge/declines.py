@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.answers.knowledge.files import _line, _Reader, _top_list, read_yaml
+from bot.answers.knowledge.files import _line, _Reader
 from bot.answers.knowledge.model import Decline, Fact, KnowledgeError
 
 KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,11 +23,7 @@ def load_declines(path: Path, errors: list[KnowledgeError]) -> tuple[Decline, ..
     r = _Reader(path, errors)
     out: list[Decline] = []
     seen: dict[str, int] = {}
-    for raw in _top_list(path, read_yaml(path), "declines", errors):
-        item = r.mapping(raw, "decline", 1)
-        if item is None:
-            continue
-        did = r.text(item, "id", "decline")
+    for item, did in r.entries("declines", "decline"):
         what = f"decline '{did}'"
         reply = r.text(item, "reply", what)
         phrasings = r.texts(item, "phrasings", what)

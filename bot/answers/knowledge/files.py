@@ -7,6 +7,7 @@ stopping at the first, so one `check` run lists everything an organiser has to f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,13 @@ class _Reader:
     def fail(self, line: int | None, reason: str) -> None:
         self.errors.append(KnowledgeError(self.path, line, reason))
 
+    def entries(self, key: str, kind: str) -> Iterator[tuple[dict[str, Any], str | None]]:
+        """Each mapping in the file's top-level `key:` list, with its `id` (None if missing)."""
+        for raw in _top_list(self.path, read_yaml(self.path), key, self.errors):
+            item = self.mapping(raw, kind, 1)
+            if item is not None:
+                yield item, self.text(item, "id", kind)
+
     def mapping(self, item: Any, what: str, line: int) -> dict[str, Any] | None:
         if not isinstance(item, dict):
             self.fail(_line(item, line), f"each {what} must be a mapping of fields")
@@ -158,11 +166,7 @@ def load_sources(path: Path, errors: list[KnowledgeError]) -> dict[str, Source]:
     """sources.yaml: every source a claim may cite, by id."""
     r = _Reader(path, errors)
     sources: dict[str, Source] = {}
-    for raw in _top_list(path, read_yaml(path), "sources", errors):
-        item = r.mapping(raw, "source", 1)
-        if item is None:
-            continue
-        sid = r.text(item, "id", "source")
+    for item, sid in r.entries("sources", "source"):
         outlet = r.text(item, "outlet", f"source '{sid}'")
         title = r.text(item, "title", f"source '{sid}'")
         date = item.get("date")
@@ -201,11 +205,7 @@ def load_facts(
     """One facts file; facts with a missing field are reported and left out."""
     r = _Reader(path, errors)
     facts = []
-    for raw in _top_list(path, read_yaml(path), "facts", errors):
-        item = r.mapping(raw, "fact", 1)
-        if item is None:
-            continue
-        fid = r.text(item, "id", "fact")
+    for item, fid in r.entries("facts", "fact"):
         what = f"fact '{fid}'"
         title = r.text(item, "title", what)
         answer = r.text(item, "answer", what)
@@ -303,11 +303,7 @@ def load_smalltalk(path: Path, errors: list[KnowledgeError]) -> tuple[SmallTalk,
         return ()
     r = _Reader(path, errors)
     out = []
-    for raw in _top_list(path, read_yaml(path), "smalltalk", errors):
-        item = r.mapping(raw, "smalltalk entry", 1)
-        if item is None:
-            continue
-        sid = r.text(item, "id", "smalltalk entry")
+    for item, sid in r.entries("smalltalk", "smalltalk entry"):
         phrasings = r.texts(item, "phrasings", f"smalltalk '{sid}'")
         reply = r.text(item, "reply", f"smalltalk '{sid}'")
         if sid and phrasings and reply:
