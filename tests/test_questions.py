@@ -70,13 +70,27 @@ def test_greetings_and_a_life_story_do_not_drown_the_question(engine: Engine) ->
         ("what percentage agreed", "a percentage"),
         ("how long will it last", "a length of time"),
         ("which regions are they", "names"),
+        ("what was the cost of the scheme", "an amount of money"),
+        ("how expensive will it be", "an amount of money"),
+        ("what's the total number of staff", "a number"),
+        ("what figure was given for staff", "a number"),
+        ("what's the deadline", "a calendar date"),
+        ("when's the meeting", "a time or day"),
+        ("by when must they reply", "a time or day"),
+        ("what companies are bidding", "names"),
+        ("whose idea was it", "names"),
+        ("anyone know who is in charge", "names"),
+        ("how many percent said no", "a percentage"),
     ],
 )
 def test_the_kind_of_detail_asked_for_is_recognised(question: str, kind: str) -> None:
     assert kind in [d.name for d in asked_details(question)]
 
 
-@pytest.mark.parametrize("question", ["why are they striking", "is it about privatisation", "tell me more"])
+@pytest.mark.parametrize("question", [
+    "why are they striking", "is it about privatisation", "tell me more",
+    "did the people who voted agree", "what are they doing about it", "what happens when the strike ends",
+])
 def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
     assert asked_details(question) == []
 
@@ -124,6 +138,26 @@ def test_a_trap_gets_an_honest_partial_reply(engine: Engine, question: str, fact
     assert reply.fact is not None and reply.fact.id == fact_id
     assert engine.kb.facts[fact_id].answer in reply.text and reply.sources  # what they do say, sourced
     assert reply.to_json()["answered"] is False
+
+
+def test_text_speak_is_read_for_the_kind_of_detail_too() -> None:
+    assert asked_details("wot date is it") == []  # "wot" alone is no English the patterns know
+    assert [d.name for d in asked_details("wot date is it", "what date is it")] == ["a calendar date"]
+    assert [d.name for d in asked_details("what % voted", "what vote")] == ["a percentage"]  # "%": raw text
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("wot date did the probation trust chairs write 2 grayling", "trusts-letter"),
+        ("hw much money did g4s overcharge the govt by", "g4s-serco-audit"),
+        ("what was the cost of the g4s overcharging", "g4s-serco-audit"),
+    ],
+)
+def test_a_trap_in_text_speak_or_other_words_is_caught(engine: Engine, question: str, fact_id: str) -> None:
+    reply = engine.ask(question)
+    assert reply.kind == "partial" and not reply.answered, reply.text
+    assert reply.fact is not None and reply.fact.id == fact_id
 
 
 def test_a_question_whose_detail_is_there_is_answered(engine: Engine) -> None:

@@ -68,7 +68,8 @@ class Engine:
             # "Did you mean" between an announcement and the report it updates: show both.
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
-            missing = missing_detail(match.focus or question, match.fact)
+            asked = match.focus or question
+            missing = missing_detail(asked, match.fact, " ".join(self.matcher.norm.words(asked)))
             if missing is not None and not is_announcement(match.fact):
                 return partial_reply(self.kb, match.fact, question, missing.name, match.score)
             return self._fact_reply(match.fact, question, match.score)

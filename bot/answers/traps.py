@@ -21,6 +21,11 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|first|second|third|"
     "fourth|fifth|half|twice"
 )
+# "who" asks for names where it opens a question or follows a verb of asking; after a noun
+# ("those who voted") it only says which ones.
+_ASKING_WHO = (r"(^|[.?!,;:]\s*|\b(and|so|but|then|know|tell me|wondering|ask|asking|say|said|find out|"
+               r"idea|sure|remember)\s+)(who|whos|whose)\b")
+_WHAT_THE = r"\b(what|whats|what's) (is |was |were |are |will be |would be )?the (exact |total |final )?"
 
 
 @dataclass(frozen=True)
@@ -34,46 +39,56 @@ class Detail:
 
 _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it)
     ("a percentage",
-     r"\b(what|which) (percent|percentage|proportion|share)\b|\bwhat %|\bpercentage of\b",
+     r"\b(what|which) (percent|percentage|proportion|share|fraction)\b|\bwhat %|"
+     r"\bpercentage of\b|\bhow many (per ?cent|%)",
      r"%|\bper ?cent\b|\bpercent\b"),
     ("an amount of money",
      r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
-     r"\b(what|which) (amount|sum|figure|price|fee|fine|salary|wage|rate of pay)\b|"
+     r"\b(what|which) (amount|sum|price|fee|fine|salary|wage|rate of pay)\b|"
+     rf"{_WHAT_THE}(amount|sum|price|cost|fee|fine|bill|budget|salary|wage|value)\b|"
+     r"\bhow (expensive|costly)\b|\bwhat (did|does|will|would) .*\bcost\b|"
      r"\bhow much\b.*\b(cost|pay|paid|charge|overcharge|worth|spend|spent|lose|lost|fine|save)",
      r"[£$€]|\b(pounds?|million|billion|bn|m)\b"),
     ("a number",
-     r"\bhow many\b|\bnumber of\b|\bwhat (number|count)\b|\bhow big\b|\bhow large\b",
+     r"\bhow many\b|\bnumber of\b|\bwhat (number|count|figure)\b|\bhow big\b|\bhow large\b|"
+     rf"{_WHAT_THE}(number|total|count|headcount|figure)\b",
      rf"\d|\b({_NUMBER_WORDS})\b"),
     # A calendar date: a weekday alone does not say which week.
     ("a calendar date",
-     r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b",
+     r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b|"
+     rf"{_WHAT_THE}(date|deadline|year)\b",
      rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
     ("a time or day",
-     r"\b(what|which) (day|time|week)\b|\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
+     r"\b(what|which) (day|time|week|hour)\b|\bwhen('s|s)\b|\bby when\b|\bhow soon\b|"
+     r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
      rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
      r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     ("a length of time",
      r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b",
      r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
     ("names",
-     r"\bwho\b|\bwhich (companies|company|firms|firm|people|person|organisations|organizations|"
-     r"ministers|minister|mps|trusts|states|countries|unions|bidders|regions|areas|ones)\b|"
+     rf"{_ASKING_WHO}|\bwhich (people|person|states|countries|regions|areas|ones)\b|"
+     r"\b(which|what) (companies|company|firms|firm|organisations|organizations|ministers|"
+     r"minister|mps|trusts|unions|bidders)\b|"
      r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
-     r"\bwhat are (they|their names)\b",
+     r"\bwhat are their names\b|\bwhat are they\W*$",
      r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
 )
 DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
 
 
-def asked_details(question: str) -> list[Detail]:
-    """The kinds of detail a question asks for, most specific first."""
-    q = " ".join(question.lower().split())
-    return [d for d in DETAILS if d.asked.search(q)]
+def asked_details(question: str, normalised: str = "") -> list[Detail]:
+    """The kinds of detail a question asks for, most specific first.
+
+    `normalised`: the question with text-speak expanded and spelling fixed ("wot date",
+    "hw much"), read as well as the raw text, which keeps symbols such as "%" and "£"."""
+    texts = [" ".join(t.lower().split()) for t in (question, normalised) if t]
+    return [d for d in DETAILS if any(d.asked.search(q) for q in texts)]
 
 
-def missing_detail(question: str, fact: Fact) -> Detail | None:
+def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | None:
     """The first kind of detail the question asks for that none of the fact's claims contain."""
-    asked = asked_details(question)
+    asked = asked_details(question, normalised)
     if not asked:
         return None
     quotes = [c.quote for c in fact.claims]
