@@ -39,9 +39,31 @@ def test_a_long_message_is_also_read_on_its_question_and_ending() -> None:
     assert "Sorry to bother you. Who is the general secretary?" in parts
 
 
+@pytest.mark.parametrize("message, clause", [
+    ("hello there, been away on a course all week and missed everything, so who is in charge of napo",
+     "who is in charge of napo"),
+    ("apologies for the late question from a very tired officer but where is the agm being held this year",
+     "where is the agm being held this year"),
+])
+def test_a_run_on_sentence_is_also_read_on_its_last_clause(message: str, clause: str) -> None:
+    assert len(message.split()) >= LONG_MESSAGE and clause in readings(message)
+
+
+def test_a_last_clause_that_asks_nothing_is_not_a_reading() -> None:
+    message = "when is the strike starting and how long will it last, thanks very much for your help"
+    assert "thanks very much for your help" not in readings(message)
+
+
 def test_too_long_is_about_length_only() -> None:
     assert not too_long("x" * MAX_MESSAGE)
     assert too_long("x" * (MAX_MESSAGE + 1))
+
+
+def test_a_question_after_a_run_on_preamble_is_answered(engine: Engine) -> None:
+    message = ("evening all, just back from two weeks leave and catching up on the emails, sorry if "
+               "everyone knows already but who is the justice secretary in all this?")
+    reply = engine.ask(message)
+    assert reply.answered and reply.fact is not None and reply.fact.id == "chris-grayling", reply.text
 
 
 def test_greetings_and_a_life_story_do_not_drown_the_question(engine: Engine) -> None:

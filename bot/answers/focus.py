@@ -22,6 +22,11 @@ _ASKING = re.compile(
 )
 
 
+# Where a run-on sentence turns from its preamble to its question: "sorry if this is daft
+# but when are we out?", "been off for weeks, so what's happening?".
+_CLAUSE = re.compile(r"[,;:]\s*(?:(?:but|so|anyway|and so)\s+)?|\s+(?:but|so|anyway)\s+", re.IGNORECASE)
+
+
 def too_long(message: str) -> bool:
     """Longer than any one question: several questions, or a pasted document."""
     return len(message) > MAX_MESSAGE
@@ -43,12 +48,21 @@ def readings(message: str) -> list[str]:
         return [message]
     parts = sentences(message)
     if len(parts) < 2:
-        return [message]
+        return [*_tail_clause(message), message]
     out: list[str] = []
     for i in range(len(parts) - 1, -1, -1):
         if _ASKING.search(parts[i]) or i == len(parts) - 1:
             out.append(parts[i])
+            out.extend(_tail_clause(parts[i]))
             if i > 0:
                 out.append(f"{parts[i - 1]} {parts[i]}")
     out.append(message)
     return list(dict.fromkeys(out))
+
+
+def _tail_clause(sentence: str) -> list[str]:
+    """The last clause of a run-on sentence, when it asks something on its own."""
+    clause = _CLAUSE.split(sentence)[-1].strip()
+    if clause == sentence.strip() or len(clause.split()) < 3 or not _ASKING.search(clause):
+        return []
+    return [clause]
