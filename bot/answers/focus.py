@@ -53,7 +53,8 @@ def readings(message: str) -> list[str]:
     for i in range(len(parts) - 1, -1, -1):
         if _ASKING.search(parts[i]) or i == len(parts) - 1:
             out.append(parts[i])
-            out.extend(_tail_clause(parts[i]))
+            if i == len(parts) - 1:  # where the question usually is
+                out.extend(_tail_clause(parts[i]))
             if i > 0:
                 out.append(f"{parts[i - 1]} {parts[i]}")
     out.append(message)
