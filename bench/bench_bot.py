@@ -4,7 +4,8 @@ against a bare echo bot on the same harness, so the figures come as a ratio.
     python bench/bench_bot.py [--latency N] [--burst N]
 
 Both run without the rate limiter (it would only measure Telegram's limits). Targets:
-median latency within 1.5x of the echo bot; at least 150 answered questions a second.
+median latency within 2x of the echo bot (the answer engine's budget: embeddings and a
+fitted model); at least 150 answered questions a second.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ async def main_async(n_latency: int, burst: int) -> None:
                 med, rate = _figures("napo bot", *await measure(fake, qs, n_latency, burst))
             finally:
                 await bot.stop()
-    print(f"median latency ratio bot/echo: {med / echo_med:.2f}x (target <= 1.5x); "
+    print(f"median latency ratio bot/echo: {med / echo_med:.2f}x (target <= 2x); "
           f"sustained: {rate:.0f} answers/s (target >= 150)")
 
 
