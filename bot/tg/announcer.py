@@ -165,9 +165,10 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
     await off_loop(store.start_delivery, ann_id)  # already started by the post; kept for old rows
     parts = subscriber_messages(ann.text, services.engine.kb.texts.union)
     progress: Message | None = None
-    if report_to is not None and store.delivery_counts(ann_id).total:
+    counts = store.delivery_counts(ann_id)
+    if report_to is not None and counts.total:
         try:
-            progress = await bot.send_message(report_to, _progress(store.delivery_counts(ann_id)))
+            progress = await bot.send_message(report_to, _progress(counts))
         except TelegramError as exc:
             log.info("progress message skipped: %s", type(exc).__name__)
     last = time.monotonic()
