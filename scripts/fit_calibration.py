@@ -3,8 +3,9 @@
     python scripts/fit_calibration.py [--knowledge DIR] [--no-save]
 
 Cross-validation leaves whole entries out of the fit (5 folds by entry), then asks each
-held-out phrasing twice: with only itself left out of the index (it should be answered with
-its own entry) and with its whole entry left out (it should not be answered). The figures
+held-out phrasing as the fit does: with only itself left out of the index, and with its near
+copies left out too (figures prefixed near_), both of which should be answered with its own
+entry; and with its whole entry left out (it should not be answered). The figures
 are printed for a few answer thresholds; the model fitted on everything is then written
 to bot/answers/calibration.json, which `python -m bot check` verifies.
 """
@@ -59,14 +60,15 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dic
             kind, named = decide(ranked, facts, answer=t)
             own = q.entry
             if q.answerable and own in facts:
-                tally["ans"] += 1
-                tally["top1"] += ranked[0][0] == own
-                tally["top3"] += own in [e for e, _ in ranked[:3]]
+                kind_of = "near_" if q.near else ""  # asked without its near copies too
+                tally[kind_of + "ans"] += 1
+                tally[kind_of + "top1"] += ranked[0][0] == own
+                tally[kind_of + "top3"] += own in [e for e, _ in ranked[:3]]
                 if kind == "answer":
-                    tally["correct" if named[0] == own else "wrong"] += 1
+                    tally[kind_of + ("correct" if named[0] == own else "wrong")] += 1
                 elif buttons := [e for e in named if e in facts][:3]:  # "did you mean" or topics
-                    tally["clarify"] += 1
-                    tally["tap"] += own in buttons
+                    tally[kind_of + "clarify"] += 1
+                    tally[kind_of + "tap"] += own in buttons
             elif q.answerable:  # a decline example, left in: it should be declined
                 tally["dec"] += 1
                 tally["declined"] += kind != "answer"
@@ -76,11 +78,17 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dic
             else:  # its whole entry left out: nothing can answer it
                 tally["out"] += 1
                 tally["false_answer"] += kind == "answer"
-        n = max(tally["ans"], 1)
-        results[t] = {
-            "top1": tally["top1"] / n, "top3": tally["top3"] / n,
-            "answer_acc": tally["correct"] / n, "wrong": tally["wrong"] / n,
-            "one_tap": (tally["correct"] + tally["tap"]) / n, "clarify_rate": tally["clarify"] / n,
+        r: dict[str, float] = {}
+        for kind_of in ("", "near_"):
+            n = max(tally[kind_of + "ans"], 1)
+            r |= {
+                kind_of + "top1": tally[kind_of + "top1"] / n, kind_of + "top3": tally[kind_of + "top3"] / n,
+                kind_of + "answer_acc": tally[kind_of + "correct"] / n,
+                kind_of + "wrong": tally[kind_of + "wrong"] / n,
+                kind_of + "one_tap": (tally[kind_of + "correct"] + tally[kind_of + "tap"]) / n,
+                kind_of + "clarify_rate": tally[kind_of + "clarify"] / n,
+            }
+        results[t] = r | {
             "uncovered_answered": tally["false_answer"] / max(tally["out"], 1),
             "swapped_answered": tally["swap_answered"] / max(tally["swap"], 1),
             "decline_examples_declined": tally["declined"] / max(tally["dec"], 1),
@@ -90,9 +98,10 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dic
 
 
 def show(results: dict[float, dict[str, float]]) -> None:
-    """One line per threshold."""
+    """Two lines per threshold."""
     for t, r in results.items():
-        print(f"answer>={t:.2f}: " + " ".join(f"{k}={v:.3f}" for k, v in r.items() if k != "questions"))
+        figures = [f"{k}={v:.3f}" for k, v in r.items() if k != "questions"]
+        print(f"answer>={t:.2f}: " + " ".join(figures[:6]) + "\n    " + " ".join(figures[6:]))
 
 
 def main() -> int:

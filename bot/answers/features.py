@@ -40,10 +40,11 @@ def semantic_mask(sem: SemanticIndex, held: Held | None) -> np.ndarray | None:
     if held is None or held.entry not in sem.position:
         return None
     mask = np.ones(sem.vectors.shape[0], dtype=bool)
-    if held.phrasing is None:
+    if held.phrasings is None:
         mask[sem.rows(held.entry)] = False
     else:
-        mask[sem.row(held.entry, held.phrasing)] = False
+        for i in held.phrasings:
+            mask[sem.row(held.entry, i)] = False
     return mask
 
 

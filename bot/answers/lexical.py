@@ -43,10 +43,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class Held:
-    """What a leave-out question must not see: one phrasing of an entry, or all of it."""
+    """What a leave-out question must not see: some phrasings of an entry, or all of it."""
 
     entry: str
-    phrasing: int | None = None
+    phrasings: frozenset[int] | None = None  # None: the whole entry
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,11 @@ class LexicalIndex:
         for s in weights:
             self.postings[s].append(entry.id)
 
+    def phrasing_texts(self, eid: str) -> list[str]:
+        """An entry's phrasings as the fuzzy comparison sees them (sorted stems)."""
+        idx = self.index[eid]
+        return self._phrasings[idx.start:idx.end]
+
     def known(self, stem: str, held: Held | None = None) -> bool:
         """Whether some entry knows the word (leaving out what `held` hides)."""
         owners = self.postings.get(stem)
@@ -132,7 +137,7 @@ class LexicalIndex:
             return False
         if held is None or owners != [held.entry]:
             return True
-        if held.phrasing is None:
+        if held.phrasings is None:
             return False
         return self._weight(held.entry, stem, held) > 0
 
@@ -140,7 +145,8 @@ class LexicalIndex:
         """The entry's weight for a stem, as if the held-out phrasing were not there."""
         idx = self.index[eid]
         w = idx.weights.get(s, 0.0)
-        if held is not None and held.entry == eid and w and idx.by_stem.get(s) == [held.phrasing]:
+        if held is not None and held.entry == eid and w and held.phrasings is not None \
+                and (having := idx.by_stem.get(s)) and held.phrasings.issuperset(having):
             return 0.9 if s in idx.anchors else (0.4 if s in idx.fixed else 0.0)
         return w
 
@@ -149,7 +155,7 @@ class LexicalIndex:
         """Candidates best first: the top `limit` by coverage, plus the `extra` entries."""
         if not stems:  # all filler ("wots goin on"): only meaning can place it
             return [Lexical(e, 0.0, 0.0, 0.0, 0.0, 0.0) for e in extra if e in self.index]
-        gone = held.entry if held is not None and held.phrasing is None else None
+        gone = held.entry if held is not None and held.phrasings is None else None
         qweights = {s: self.idf[s] for s in stems if s in self.idf and self.known(s, held)}
         # Words no entry knows count heavily ("strike *pay*"), but only the first two: a long
         # message is mostly context, not the thing asked about.
@@ -185,12 +191,12 @@ class LexicalIndex:
 
     def _shared(self, eid: str, qweights: dict[str, float], held: Held | None) -> dict[int, float]:
         """For each phrasing sharing a word with the question: the rarity of what it shares."""
-        skip = held.phrasing if held is not None and held.entry == eid else None
+        skip = (held.phrasings or frozenset()) if held is not None and held.entry == eid else frozenset()
         by_stem = self.index[eid].by_stem
         acc: dict[int, float] = defaultdict(float)
         for s, w in qweights.items():
             for i in by_stem.get(s, ()):
-                if i != skip:
+                if i not in skip:
                     acc[i] += w
         return acc
 

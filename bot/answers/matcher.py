@@ -36,7 +36,7 @@ DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact id
 # Decision points on the fitted probability, chosen on cross-validation over the
 # knowledge base (scripts/fit_calibration.py prints the trade-off): a wrong answer costs
 # about three missed ones, a tap costs less than either.
-ANSWER = 0.4  # answer when the best fact is at least this likely to be right
+ANSWER = 0.5  # answer when the best fact is at least this likely to be right
 RELATED = 0.1  # a fact this likely is plausibly related: worth a button
 CLARIFY = 0.25  # "did you mean" when the buttons together are this likely; else decline
 SMALLTALK = 86.0  # rapidfuzz ratio for "hi"/"thanks" look-alikes
