@@ -36,7 +36,7 @@ DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact id
 # Decision points on the fitted probability, chosen on cross-validation over the
 # knowledge base (scripts/fit_calibration.py prints the trade-off): a wrong answer costs
 # about three missed ones, a tap costs less than either.
-ANSWER = 0.5  # answer when the best fact is at least this likely to be right
+ANSWER = 0.4  # answer when the best fact is at least this likely to be right
 RELATED = 0.1  # a fact this likely is plausibly related: worth a button
 CLARIFY = 0.25  # "did you mean" when the buttons together are this likely; else decline
 SMALLTALK = 86.0  # rapidfuzz ratio for "hi"/"thanks" look-alikes
@@ -65,6 +65,9 @@ def decide(ranked: list[tuple[str, float]], facts: Container[str],
     answer: [the fact]; clarify: the facts to offer; decline: the matched decline example
     first (if any), then plausibly related facts to show as topics.
     """
+    total = sum(q for _, q in ranked)
+    if total > 1.0:  # only one can be right: estimates made one candidate at a time overlap
+        ranked = [(e, q / total) for e, q in ranked]
     top, p = ranked[0]
     buttons = [(e, q) for e, q in ranked if q >= RELATED and e in facts][:3]
     if top not in facts:
