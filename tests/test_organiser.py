@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.answers.engine import Engine
+from bot.answers.matcher import DECLINE_PREFIX
 from bot.answers.organiser import Draft, fact_id, number_of, overlay, title_for, to_fact
 from bot.answers.vetting import vet_fact, vet_phrasing
 
@@ -76,7 +77,10 @@ def test_an_organiser_fact_takes_precedence_over_a_decline(engine: Engine) -> No
     assert before.kind == "decline" and not before.answered
     source, fact = to_fact(STRIKE_PAY, "Napo")
     answered = Engine(engine.kb.with_facts([source], [fact]))
-    for question in ("do we get strike pay", "will there be any strike pay"):
+    # It answers that decline example from now on, even in words its two wordings share little
+    # with: against the decline example's dozens of wordings, its own likelihood is low.
+    assert answered.matcher.superseded == {DECLINE_PREFIX + "strike-pay": fact.id}
+    for question in ("do we get strike pay", "will there be any strike pay", "will napo pay us strike pay"):
         assert answered.ask(question).fact == fact, question
     # Questions the organisers have not answered keep their decline.
     assert answered.ask("what about my pension if i strike").kind == "decline"

@@ -43,6 +43,7 @@ L2 = 1.0  # ridge penalty on standardised features: keeps weights sane on a smal
 # copy, and declined most new wordings (cross-validated answer_acc 0.38 on those). So each
 # phrasing is also asked with this share of its siblings, the closest in meaning, left out.
 NEAR_COPIES = 0.1
+NEAR_FROM = 3  # content words; a one- or two-word question has no near copies, only repeats
 
 
 # Products of these features are added to the model's inputs: whether close meaning matters
@@ -186,7 +187,7 @@ def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
             vector = sem.vectors[sem.row(entry.id, i)]
             asked = [(Question(entry.id, i, True), Held(entry.id, frozenset({i}))),
                      (Question(entry.id, i, False), Held(entry.id, None))]
-            if near[i] != {i}:
+            if len(stems) >= NEAR_FROM and near[i] != {i}:
                 asked.append((Question(entry.id, i, True, near=True), Held(entry.id, near[i])))
             for question, held in asked:
                 cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids, dictionary)

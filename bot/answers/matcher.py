@@ -122,6 +122,7 @@ class Matcher:
         self.semantic.best(self.embedder.encode(["warm up"])[0])
         self.fingerprint = self._fingerprint()
         self.calibration = calibration or for_matcher(self, artifact)
+        self.superseded = self._superseded()
         self._talk: list[tuple[str, SmallTalk]] = [
             (" ".join(self.norm.words(p)), t) for t in kb.smalltalk for p in t.phrasings
         ]
@@ -212,10 +213,27 @@ class Matcher:
         return Match("decline", question, None, round(p, 4), unknown=unknown, decline=decline,
                      related=facts)
 
+    def _superseded(self) -> dict[str, str]:
+        """Decline examples the union has since answered: each goes to the announcement or
+        organisers' answer whose own wordings would otherwise have met it. A new answer has
+        a few wordings against the decline example's dozens, so likelihood alone undersells it."""
+        out: dict[str, str] = {}
+        for fid in sorted(self.news):
+            for phrasing in self.kb.facts[fid].phrasings:
+                ranked = self._scored(self.norm.words(phrasing))
+                decline = next((c.entry for c, p in ranked if c.entry in self.declines and p >= RELATED), None)
+                if decline is not None:
+                    out.setdefault(decline, fid)
+        return out
+
     def _news_over_declines(self, ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
         """"The reports don't say" is out of date once the union has spoken on it: a decline
-        example's likelihood goes to the most likely announcement or organisers' answer."""
+        example's likelihood goes to the most likely announcement or organisers' answer, or
+        to the one that answers that very decline example."""
         news = next(((c, p) for c, p in ranked if c.entry in self.news and p >= RELATED), None)
+        if news is None and ranked and ranked[0][0].entry in self.superseded:
+            answering = self.superseded[ranked[0][0].entry]
+            news = next(((c, p) for c, p in ranked if c.entry == answering), None)
         if news is None:
             return ranked
         absorbed = sum(p for c, p in ranked if c.entry in self.declines)
