@@ -63,9 +63,11 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
      rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
      r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
+    # A number alone ("£450m") is no length of time: it takes a number of some unit.
     ("a length of time",
      r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b",
-     r"\d|\b(hours?|days?|weeks?|months?|years?|one-day|overnight|a century)\b"),
+     rf"\b(\d+|{_NUMBER_WORDS}|a|an)[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
+     r"\b(overnight|indefinite|open-ended)\b"),
     ("names",
      rf"{_ASKING_WHO}|\bwhich (people|person|states|countries|regions|areas|ones)\b|"
      r"\b(which|what) (companies|company|firms|firm|organisations|organizations|ministers|"
@@ -75,6 +77,11 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
 )
 DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
+# A group a claim counts rather than names: "three probation trusts", "more than 700
+# organisations", "hundreds of British firms". Asked which ones they are, the claim has a
+# number, not names, however many other names it mentions.
+_COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b", re.IGNORECASE)
+_NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
 def asked_details(question: str, normalised: str = "") -> list[Detail]:
@@ -93,9 +100,21 @@ def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | 
         return None
     quotes = [c.quote for c in fact.claims]
     for detail in asked:
+        if detail.name == "names" and _only_counted(question, quotes):
+            return detail
         flags = 0 if detail.name == "names" else re.IGNORECASE
         if not any(re.search(detail.present.pattern, q, flags) for q in quotes):
             return detail
         if detail.name in ("a percentage", "an amount of money", "a calendar date"):
             return None  # a specific kind was found: a vaguer one ("how much") is answered by it
     return None
+
+
+def _only_counted(question: str, quotes: list[str]) -> bool:
+    """The question asks which ones of a group that the claims only count ("which trusts"; not
+    "who will manage the offenders", which a description answers)."""
+    if any(_NAMED_AFTER.search(q) for q in quotes):
+        return False
+    counted = {m.group(1).lower().rstrip("s") for q in quotes for m in _COUNTED.finditer(q)}
+    return any(re.search(rf"\b(which|what|name|names|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b",
+                         question.lower()) for n in counted)
