@@ -204,6 +204,14 @@ def test_real_english_words_are_not_corrected_into_domain_words(
     assert lookalike not in norm.words(word)
 
 
+@pytest.mark.parametrize(("word", "english"), [
+    ("voted", True), ("agreed", True), ("walked", True), ("walkd", False), ("strikd", False),
+])
+def test_a_d_ending_makes_a_word_only_after_an_e(word: str, english: bool) -> None:
+    """"voted" is "vote" + d; "walkd" is a typo of "walked", so spelling correction may fix it."""
+    assert is_english(word) is english
+
+
 def test_short_words_and_numbers_are_never_corrected(norm: Normaliser) -> None:
     assert norm.words("zzz 4500") == ["zzz", "4500"]
 

@@ -102,6 +102,8 @@ def is_english(word: str) -> bool:
                          ("ing", "e"), ("ies", "y"), ("ied", "y"), ("ly", ""), ("er", ""), ("ers", "")):
         if word.endswith(suffix):
             root = word[: -len(suffix)] + base
+            if suffix == "d" and not root.endswith("e"):
+                continue  # "voted" is "vote" + d; "walkd" is no word
             # "gagging" -> "gagg" -> "gag": a doubled final consonant before the suffix.
             if root in words or (len(root) > 2 and root[-1] == root[-2] and root[:-1] in words):
                 return True
