@@ -5,6 +5,7 @@ The model loaded here is the one the bot ships (bot/answers/model/, 15 MB): no o
 from __future__ import annotations
 
 import ast
+import itertools
 import dataclasses
 import os
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 
 from bot.answers import calibration as cal
 from bot.answers.engine import Engine
-from bot.answers.features import FEATURES
+from bot.answers.features import FEATURES, semantic_mask
+from bot.answers.lexical import Held
 from bot.answers.matcher import ANSWER, decide, shared_embedder
 from bot.answers.semantic import MODEL_DIR, cached_encode
 
@@ -111,10 +113,43 @@ def test_probabilities_order_the_candidates_and_drive_the_outcome(engine: Engine
         ([("a", 0.05), ("b", 0.01)], "decline", []),
         ([("decline:x", 0.8), ("a", 0.15)], "decline", ["decline:x", "a"]),
         ([("a", 0.12), ("b", 0.02)], "decline", ["a"]),
+        # Estimates made one candidate at a time can overlap; only one can be right ("risk").
+        ([("a", 0.5), ("b", 0.5), ("c", 0.3)], "clarify", ["a", "b", "c"]),
     ],
 )
 def test_the_three_outcomes(ranked: list[tuple[str, float]], kind: str, named: list[str]) -> None:
     assert decide(ranked, {"a", "b", "c"}) == (kind, named)
+
+
+def test_a_question_asked_without_its_near_copies_sees_none_of_them(engine: Engine) -> None:
+    """The fit also asks each phrasing with its closest siblings hidden, as a member would word
+    it: none of those may leak in through words or meaning."""
+    matcher = engine.matcher
+    fact = engine.kb.facts["ballot-result"]
+    near = cal._near_copies(matcher, fact.id, len(fact.phrasings))
+    k = max(1, round(cal.NEAR_COPIES * (len(fact.phrasings) - 1)))
+    assert all(i in held and len(held) == k + 1 for i, held in enumerate(near))
+    i = fact.phrasings.index("what was the turnout")
+    assert any("turnout" in fact.phrasings[j] for j in near[i] - {i})  # closest in wording
+    hidden = Held(fact.id, near[i])
+    mask = semantic_mask(matcher.semantic, hidden)
+    assert mask is not None and (~mask).sum() == len(near[i])
+    words = matcher.norm.words(fact.phrasings[i])
+    stems, _ = matcher.terms(words)
+    [c] = [c for c in matcher.lexical.score(stems, held=hidden) if c.entry == fact.id]
+    [whole] = [c for c in matcher.lexical.score(stems) if c.entry == fact.id]
+    assert c.contained < whole.contained == 1.0
+
+
+def test_short_phrasings_are_asked_without_their_near_copies_only_from_three_words(engine: Engine) -> None:
+    """"turnout?" has no near copies, only repeats: hiding them would teach that one word is enough."""
+    matcher = engine.matcher
+    first = matcher.entries[0]
+    questions = itertools.takewhile(lambda qc: qc[0].entry == first.id, cal.leave_out_questions(matcher))
+    near = {q.phrasing: q.near for q, _ in questions if q.answerable}
+    lengths = {i: len(matcher.terms(matcher.norm.words(p))[0]) for i, p in enumerate(first.phrasings)}
+    assert {i for i, n in lengths.items() if n >= cal.NEAR_FROM} == {i for i, is_near in near.items() if is_near}
+    assert any(n < cal.NEAR_FROM for n in lengths.values())
 
 
 def test_the_answer_engine_imports_neither_telegram_nor_sqlite() -> None:
