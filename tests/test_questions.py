@@ -141,10 +141,12 @@ def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
         ("how long has the union existed", ("in its 101-year history",), None),
         ("which organisations are interested",
          ("The MoJ said more than 700 organisations had expressed an interest",), "names"),
-        ("what are the names of the three trusts", ("the chairs of three probation trusts wrote to Mr Grayling",), "names"),
+        ("what are the names of the three trusts",
+         ("the chairs of three probation trusts wrote to Mr Grayling",), "names"),
         ("which firms are bidding", ("firms such as G4S and Serco", "two of the biggest firms"), None),
         ("who wrote to the minister", ("the chairs of three trusts wrote to Mr Grayling",), None),
-        ("who will supervise the riskiest offenders", ("a new public sector National Probation Service will deal with 31,000 offenders",), None),
+        ("who will supervise the riskiest offenders",
+         ("a new public sector National Probation Service will deal with 31,000 offenders",), None),
     ],
 )
 def test_a_detail_is_missing_only_when_no_claim_contains_that_kind(

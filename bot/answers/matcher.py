@@ -221,7 +221,8 @@ class Matcher:
         for fid in sorted(self.news):
             for phrasing in self.kb.facts[fid].phrasings:
                 ranked = self._scored(self.norm.words(phrasing))
-                decline = next((c.entry for c, p in ranked if c.entry in self.declines and p >= RELATED), None)
+                decline = next((c.entry for c, p in ranked
+                                if c.entry in self.declines and p >= RELATED), None)
                 if decline is not None:
                     out.setdefault(decline, fid)
         return out

@@ -80,7 +80,8 @@ DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, a
 # A group a claim counts rather than names: "three probation trusts", "more than 700
 # organisations", "hundreds of British firms". Asked which ones they are, the claim has a
 # number, not names, however many other names it mentions.
-_COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b", re.IGNORECASE)
+_COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b",
+                      re.IGNORECASE)
 _NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
