@@ -122,7 +122,8 @@ def measure(name: str, make: object, size_mb: float | None) -> None:
           f"model on disk {size:.1f} MB")
     # Without a model every text is equally close, so the only thing "meaning" still tells
     # is how many of an entry's texts were hidden: the near-copy figures would leak the answer.
-    hidden = ("questions",) + (tuple(k for k in result if k.startswith("near_")) if isinstance(embedder, NoEmbedder) else ())
+    leaky = isinstance(embedder, NoEmbedder)
+    hidden = ("questions",) + (tuple(k for k in result if k.startswith("near_")) if leaky else ())
     print("  cross-validation: " + " ".join(f"{k}={v:.3f}" for k, v in result.items() if k not in hidden))
     print(f"  dev: {dev_scores(engine)}")
 
