@@ -77,11 +77,14 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"(?<=[a-z,;:] )[A-Z][a-z]+|\b[A-Z]{2,}\b"),
 )
 DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
+NAMES = next(d for d in DETAILS if d.name == "names")
 # A group a claim counts rather than names: "three probation trusts", "more than 700
 # organisations", "hundreds of British firms". Asked which ones they are, the claim has a
 # number, not names, however many other names it mentions.
 _COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b",
                       re.IGNORECASE)
+_NOT_NOUNS = frozenset({"always", "perhaps", "sometimes", "besides", "towards", "afterwards", "whereas",
+                        "unless"})  # end in s, but count nothing
 _NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
@@ -96,14 +99,11 @@ def asked_details(question: str, normalised: str = "") -> list[Detail]:
 
 def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | None:
     """The first kind of detail the question asks for that none of the fact's claims contain."""
-    asked = asked_details(question, normalised)
-    if not asked:
-        return None
     quotes = [c.quote for c in fact.claims]
-    for detail in asked:
-        if detail.name == "names" and _only_counted(question, quotes):
-            return detail
-        flags = 0 if detail.name == "names" else re.IGNORECASE
+    if any(_which_of_counted(text, quotes) for text in (question, normalised) if text):
+        return NAMES
+    for detail in asked_details(question, normalised):
+        flags = 0 if detail is NAMES else re.IGNORECASE
         if not any(re.search(detail.present.pattern, q, flags) for q in quotes):
             return detail
         if detail.name in ("a percentage", "an amount of money", "a calendar date"):
@@ -111,11 +111,15 @@ def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | 
     return None
 
 
-def _only_counted(question: str, quotes: list[str]) -> bool:
-    """The question asks which ones of a group that the claims only count ("which trusts"; not
-    "who will manage the offenders", which a description answers)."""
+def _which_of_counted(question: str, quotes: list[str]) -> bool:
+    """The question asks which ones of a group that the claims only count: "which 700
+    organisations", "names of the three trusts"; not "what did the three trusts say", nor
+    "who will manage the offenders", which the claims answer."""
     if any(_NAMED_AFTER.search(q) for q in quotes):
         return False
-    counted = {m.group(1).lower().rstrip("s") for q in quotes for m in _COUNTED.finditer(q)}
-    return any(re.search(rf"\b(which|what|name|names|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b",
-                         question.lower()) for n in counted)
+    plurals = {m.group(1).lower() for q in quotes for m in _COUNTED.finditer(q)}
+    counted = {w[:-1] for w in plurals - _NOT_NOUNS if len(w) >= 5 and not w.endswith("ss")}
+    text = " ".join(question.lower().split())
+    return any(re.search(rf"\b(which|what)\s+(\S+\s+)?{re.escape(n)}s?\b|"
+                         rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b", text)
+               for n in counted)
