@@ -141,6 +141,18 @@ def test_a_question_asked_without_its_near_copies_sees_none_of_them(engine: Engi
     assert c.contained < whole.contained == 1.0
 
 
+def test_a_when_question_looks_like_the_facts_asked_with_when(engine: Engine) -> None:
+    """"When is it" and "where is it" share every other word; the question word tells them apart,
+    and a held-out phrasing does not count towards its own fact."""
+    lex = engine.matcher.lexical
+    assert lex.asks_alike("strike-timing", "when") > lex.asks_alike("strike-location", "when")
+    assert lex.asks_alike("strike-location", "where") > lex.asks_alike("strike-timing", "where")
+    kinds = lex.index["strike-timing"].kinds
+    whens = frozenset(i for i, k in enumerate(kinds) if k == "when")
+    assert lex.asks_alike("strike-timing", "when", Held("strike-timing", whens)) == 0.0
+    assert lex.asks_alike("strike-timing", "") == 0.0
+
+
 def test_short_phrasings_are_asked_without_their_near_copies_only_from_three_words(engine: Engine) -> None:
     """"turnout?" has no near copies, only repeats: hiding them would teach that one word is enough."""
     matcher = engine.matcher

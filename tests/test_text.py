@@ -7,7 +7,7 @@ import pytest
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import Vocabulary
-from bot.answers.text import Normaliser, fold, is_english, stem, tokens
+from bot.answers.text import Normaliser, asking_kind, fold, is_english, stem, tokens
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +210,20 @@ def test_real_english_words_are_not_corrected_into_domain_words(
 def test_a_d_ending_makes_a_word_only_after_an_e(word: str, english: bool) -> None:
     """"voted" is "vote" + d; "walkd" is a typo of "walked", so spelling correction may fix it."""
     assert is_english(word) is english
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("when is the strike happening", "when"),
+    ("where is the strike happening", "where"),
+    ("how many of us voted", "how many"),
+    ("how do we know", "how"),
+    ("wots happenin", ""),  # "what" alone says nothing of the answer wanted
+    ("hi there, sorry, who wrote to grayling", "who"),
+    ("why? and when is it", "when"),  # the last question word: questions end messages
+])
+def test_the_question_word_says_what_kind_of_answer_is_wanted(norm: Normaliser, question: str,
+                                                              kind: str) -> None:
+    assert asking_kind(norm.words(question)) == kind
 
 
 def test_short_words_and_numbers_are_never_corrected(norm: Normaliser) -> None:

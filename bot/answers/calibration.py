@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from bot.answers.features import FEATURES, candidates
 from bot.answers.lexical import Held
 from bot.answers.semantic import cache_dir
-from bot.answers.text import english, stem
+from bot.answers.text import asking_kind, english, stem
 
 if TYPE_CHECKING:
     from bot.answers.matcher import Matcher
@@ -53,7 +53,7 @@ NEAR_FROM = 3  # content words; a one- or two-word question has no near copies, 
 # depends on how many words are shared, and a linear model cannot say that on its own.
 PAIRED = ("lexical", "coverage", "contained", "semantic", "semantic_margin", "lexical_margin",
           "unknown_share", "unknown_english", "length", "decline_entry", "semantic_votes",
-          "semantic_share", "lexical_share")
+          "semantic_share", "lexical_share", "asks_alike")
 _PAIRS = [(FEATURES.index(a), FEATURES.index(b)) for i, a in enumerate(PAIRED) for b in PAIRED[i:]]
 _LEFT, _RIGHT = np.array([i for i, _ in _PAIRS]), np.array([j for _, j in _PAIRS])
 PAIR_COUNT = len(_PAIRS)
@@ -187,13 +187,14 @@ def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
         for i, phrasing in enumerate(entry.phrasings):
             words = matcher.norm.words(phrasing)
             stems, dictionary = matcher.terms(words)
+            kind = asking_kind(words)
             vector = sem.vectors[sem.row(entry.id, i)]
             asked = [(Question(entry.id, i, True), Held(entry.id, frozenset({i}))),
                      (Question(entry.id, i, False), Held(entry.id, None))]
             if len(stems) >= NEAR_FROM and near[i] != {i}:
                 asked.append((Question(entry.id, i, True, near=True), Held(entry.id, near[i])))
             for question, held in asked:
-                cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids, dictionary)
+                cands = candidates(lex, sem, stems, vector, held, matcher.decline_ids, dictionary, kind)
                 if cands:
                     yield question, cands
             swapped = _swapped(matcher, words, stems, strangers[k % len(strangers)]) if strangers else None
@@ -202,7 +203,8 @@ def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
                 s_stems, s_dictionary = matcher.terms(swapped)
                 s_vector = sem.embedder.encode([" ".join(swapped)])[0]
                 held = Held(entry.id, near[i])
-                cands = candidates(lex, sem, s_stems, s_vector, held, matcher.decline_ids, s_dictionary)
+                cands = candidates(lex, sem, s_stems, s_vector, held, matcher.decline_ids, s_dictionary,
+                                   asking_kind(swapped))
                 if cands:
                     yield Question(entry.id, i, False, swapped=True), cands
 

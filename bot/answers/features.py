@@ -20,7 +20,7 @@ LEXICAL_CANDIDATES = 4
 FEATURES = (
     "lexical", "coverage", "contained", "fuzzy", "semantic", "semantic_margin", "lexical_margin",
     "lexical_top", "semantic_top", "unknown_share", "unknown_english", "length", "evidence", "decline_entry",
-    "semantic_votes", "semantic_share", "lexical_share",
+    "semantic_votes", "semantic_share", "lexical_share", "asks_alike", "asks_kind",
 )
 SHARE_TEMPERATURE = 0.05  # softmax temperature turning scores into shares among entries
 
@@ -50,11 +50,12 @@ def semantic_mask(sem: SemanticIndex, held: Held | None) -> np.ndarray | None:
 
 def candidates(lex: LexicalIndex, sem: SemanticIndex, stems: list[str], vector: np.ndarray,
                held: Held | None = None, declines: frozenset[str] = frozenset(),
-               english: frozenset[str] = frozenset()) -> list[Candidate]:
+               english: frozenset[str] = frozenset(), kind: str = "") -> list[Candidate]:
     """Candidates (best by words, and closest in meaning) with their feature rows.
 
     `english`: the stems of dictionary words. An unknown dictionary word ("pension") says
     the question is about something else; an unknown non-word is more likely a typo.
+    `kind`: the question's question word ("when"), which the entry's phrasings may share.
     """
     if not stems and not vector.any():
         return []
@@ -86,6 +87,7 @@ def candidates(lex: LexicalIndex, sem: SemanticIndex, stems: list[str], vector: 
             float(i == 0), float(c.entry == top_sem), unknown_share, unknown_english, length,
             min(c.evidence, 6.0) / 6.0, float(c.entry in declines),
             float(votes[pos]), float(shares[pos]), float(lex_shares[i]),
+            lex.asks_alike(c.entry, kind, held), float(bool(kind)),
         ], dtype=np.float64)
         out.append(Candidate(c.entry, c, s, row))
     return out

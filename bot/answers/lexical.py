@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.answers.text import Normaliser
+from bot.answers.text import Normaliser, asking_kind
 
 COMMON_POSTINGS = 64  # a word in more entries than this is "common" (see LexicalIndex.score)
 CANDIDATES = 6  # entries scored in full per question, best coverage first
@@ -71,6 +71,7 @@ class _EntryIndex:
     fixed: frozenset[str] = frozenset()  # stems of the answer and quotes
     start: int = 0  # this entry's slice of LexicalIndex._phrasings
     end: int = 0
+    kinds: list[str] = field(default_factory=list)  # each phrasing's question word (text.asking_kind)
 
 
 def _centrality(stems_per_phrasing: list[set[str]], anchors: set[str]) -> dict[str, float]:
@@ -121,6 +122,7 @@ class LexicalIndex:
         self.index[entry.id] = _EntryIndex(
             weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem),
             anchors=frozenset(anchors), fixed=frozenset(fixed), start=start, end=len(self._phrasings),
+            kinds=[asking_kind(self.norm.words(p)) for p in entry.phrasings],
         )
         for s in weights:
             self.postings[s].append(entry.id)
@@ -129,6 +131,13 @@ class LexicalIndex:
         """An entry's phrasings as the fuzzy comparison sees them (sorted stems)."""
         idx = self.index[eid]
         return self._phrasings[idx.start:idx.end]
+
+    def asks_alike(self, eid: str, kind: str, held: Held | None = None) -> float:
+        """The share of the entry's phrasings that ask with the question's own question word."""
+        kinds = self.index[eid].kinds
+        hidden = held.phrasings if held is not None and held.entry == eid and held.phrasings else frozenset()
+        shown = [k for i, k in enumerate(kinds) if i not in hidden] if hidden else kinds
+        return sum(1 for k in shown if k == kind) / len(shown) if kind and shown else 0.0
 
     def known(self, stem: str, held: Held | None = None) -> bool:
         """Whether some entry knows the word (leaving out what `held` hides)."""

@@ -28,7 +28,7 @@ from bot.answers.knowledge import Decline, Fact, KnowledgeBase, SmallTalk
 from bot.answers.lexical import CANDIDATES, Entry, LexicalIndex
 from bot.answers.organiser import is_organiser_fact
 from bot.answers.semantic import MODEL_DIR, Embedder, SemanticIndex
-from bot.answers.text import STOPWORDS, Normaliser, english, is_english, stem
+from bot.answers.text import STOPWORDS, Normaliser, asking_kind, english, is_english, stem
 
 Kind = Literal["answer", "clarify", "decline", "smalltalk", "empty"]
 DECLINE_PREFIX = "decline:"  # entry ids of decline examples, apart from fact ids
@@ -177,7 +177,7 @@ class Matcher:
         stems, english = self.terms(words)
         vector = self.embedder.encode([" ".join(words)])[0]
         cands = candidates(self.lexical, self.semantic, stems, vector, declines=self.decline_ids,
-                           english=english)
+                           english=english, kind=asking_kind(words))
         if not cands:
             return []
         probs = self.calibration.probability(np.array([c.row for c in cands]))

@@ -86,6 +86,23 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+# Question words that say what kind of answer is wanted, longest first. "what" says nothing
+# on its own ("what is the turnout", "what date").
+_ASKING = (("how", "many"), ("how", "much"), ("how", "long"), ("how", "old"), ("when",), ("where",),
+           ("who",), ("whose",), ("why",), ("which",), ("how",))
+
+
+def asking_kind(words: list[str]) -> str:
+    """The question word of normalised words ("when", "how many"), the last one if several
+    (the question usually ends a message); "" if none. "When is it" and "where is it" share
+    every other word: this is what tells them apart."""
+    for i in range(len(words) - 1, -1, -1):
+        for kind in _ASKING:
+            if tuple(words[i : i + len(kind)]) == kind:
+                return " ".join(kind)
+    return ""
+
+
 @lru_cache(maxsize=1)
 def english() -> frozenset[str]:
     """A general English word list, so a real word ("unison", "president") is never
