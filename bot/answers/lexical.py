@@ -15,7 +15,7 @@ confidence model can be trained by leaving phrasings out without rebuilding anyt
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
@@ -72,6 +72,7 @@ class _EntryIndex:
     start: int = 0  # this entry's slice of LexicalIndex._phrasings
     end: int = 0
     kinds: list[str] = field(default_factory=list)  # each phrasing's question word (text.asking_kind)
+    kind_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _centrality(stems_per_phrasing: list[set[str]], anchors: set[str]) -> dict[str, float]:
@@ -122,7 +123,8 @@ class LexicalIndex:
         self.index[entry.id] = _EntryIndex(
             weights, [frozenset(p) for p in per_phrasing], by_stem=dict(by_stem),
             anchors=frozenset(anchors), fixed=frozenset(fixed), start=start, end=len(self._phrasings),
-            kinds=[asking_kind(self.norm.words(p)) for p in entry.phrasings],
+            kinds=(kinds := [asking_kind(self.norm.words(p)) for p in entry.phrasings]),
+            kind_counts=dict(Counter(kinds)),
         )
         for s in weights:
             self.postings[s].append(entry.id)
@@ -134,10 +136,14 @@ class LexicalIndex:
 
     def asks_alike(self, eid: str, kind: str, held: Held | None = None) -> float:
         """The share of the entry's phrasings that ask with the question's own question word."""
-        kinds = self.index[eid].kinds
-        hidden = held.phrasings if held is not None and held.entry == eid and held.phrasings else frozenset()
-        shown = [k for i, k in enumerate(kinds) if i not in hidden] if hidden else kinds
-        return sum(1 for k in shown if k == kind) / len(shown) if kind and shown else 0.0
+        idx = self.index[eid]
+        hidden = held.phrasings if held is not None and held.entry == eid and held.phrasings else None
+        if not kind or not idx.kinds:
+            return 0.0
+        if hidden is None:
+            return idx.kind_counts.get(kind, 0) / len(idx.kinds)
+        shown = [k for i, k in enumerate(idx.kinds) if i not in hidden]
+        return shown.count(kind) / len(shown) if shown else 0.0
 
     def known(self, stem: str, held: Held | None = None) -> bool:
         """Whether some entry knows the word (leaving out what `held` hides)."""
@@ -173,15 +179,14 @@ class LexicalIndex:
         coverage: dict[str, float] = defaultdict(float)
         # Rarest words first. A very common word only adds to entries already found through
         # rarer ones: walking its long postings list would cost more than it could change.
+        index = self.index
         for s, q in sorted(qweights.items(), key=lambda sq: -sq[1]):
             postings = self.postings[s]
-            if coverage and len(postings) > COMMON_POSTINGS:
-                for eid in coverage:
-                    coverage[eid] += q * self._weight(eid, s, held)
-                continue
-            for eid in postings:
+            common = bool(coverage) and len(postings) > COMMON_POSTINGS
+            for eid in (list(coverage) if common else postings):
                 if eid != gone:
-                    coverage[eid] += q * self._weight(eid, s, held)
+                    w = self._weight(eid, s, held) if held is not None else index[eid].weights.get(s, 0.0)
+                    coverage[eid] += q * w
         ids = sorted((e for e in coverage if coverage[e] > 0), key=coverage.__getitem__, reverse=True)[:limit]
         ids += [e for e in extra if e not in ids and e != gone and e in self.index]
         if not ids:
@@ -242,5 +247,6 @@ class LexicalIndex:
             share = weight / totals[i] if totals[i] else 0.0
             if weight < PHRASING_EVIDENCE:
                 share *= weight / PHRASING_EVIDENCE
-            best = max(best, share)
+            if share > best:  # not max(): this loop runs thousands of times a question
+                best = share
         return best

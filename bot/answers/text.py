@@ -90,6 +90,7 @@ def tokens(text: str) -> list[str]:
 # on its own ("what is the turnout", "what date").
 _ASKING = (("how", "many"), ("how", "much"), ("how", "long"), ("how", "old"), ("when",), ("where",),
            ("who",), ("whose",), ("why",), ("which",), ("how",))
+_ASKING_FIRST = frozenset(kind[0] for kind in _ASKING)
 
 
 def asking_kind(words: list[str]) -> str:
@@ -97,9 +98,10 @@ def asking_kind(words: list[str]) -> str:
     (the question usually ends a message); "" if none. "When is it" and "where is it" share
     every other word: this is what tells them apart."""
     for i in range(len(words) - 1, -1, -1):
-        for kind in _ASKING:
-            if tuple(words[i : i + len(kind)]) == kind:
-                return " ".join(kind)
+        if words[i] in _ASKING_FIRST:
+            for kind in _ASKING:
+                if tuple(words[i : i + len(kind)]) == kind:
+                    return " ".join(kind)
     return ""
 
 

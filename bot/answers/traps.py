@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.answers.knowledge import Fact
 
@@ -111,14 +112,22 @@ def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | 
     return None
 
 
+@lru_cache(maxsize=1024)
+def _counted(quotes: tuple[str, ...]) -> frozenset[str]:
+    """The groups (singular) that the quotes count and do not name."""
+    if any(_NAMED_AFTER.search(q) for q in quotes):
+        return frozenset()
+    plurals = {m.group(1).lower() for q in quotes for m in _COUNTED.finditer(q)}
+    return frozenset(w[:-1] for w in plurals - _NOT_NOUNS if len(w) >= 5 and not w.endswith("ss"))
+
+
 def _which_of_counted(question: str, quotes: list[str]) -> bool:
     """The question asks which ones of a group that the claims only count: "which 700
     organisations", "names of the three trusts"; not "what did the three trusts say", nor
     "who will manage the offenders", which the claims answer."""
-    if any(_NAMED_AFTER.search(q) for q in quotes):
+    counted = _counted(tuple(quotes))
+    if not counted:
         return False
-    plurals = {m.group(1).lower() for q in quotes for m in _COUNTED.finditer(q)}
-    counted = {w[:-1] for w in plurals - _NOT_NOUNS if len(w) >= 5 and not w.endswith("ss")}
     text = " ".join(question.lower().split())
     return any(re.search(rf"\b(which|what)\s+(\S+\s+)?{re.escape(n)}s?\b|"
                          rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b", text)
