@@ -79,9 +79,9 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
 )
 DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
 NAMES = next(d for d in DETAILS if d.name == "names")
-# A group a claim counts rather than names: "three probation trusts", "more than 700
-# organisations", "hundreds of British firms". Asked which ones they are, the claim has a
-# number, not names, however many other names it mentions.
+# A group a claim counts rather than names: "three probation trusts", "20 regions", "dozens
+# of charities". Asked which ones they are, the claim has a number, not names, however many
+# other names it mentions.
 _COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b",
                       re.IGNORECASE)
 _NOT_NOUNS = frozenset({"always", "perhaps", "sometimes", "besides", "towards", "afterwards", "whereas",
@@ -122,9 +122,9 @@ def _counted(quotes: tuple[str, ...]) -> frozenset[str]:
 
 
 def _which_of_counted(question: str, quotes: list[str]) -> bool:
-    """The question asks which ones of a group that the claims only count: "which 700
-    organisations", "names of the three trusts"; not "what did the three trusts say", nor
-    "who will manage the offenders", which the claims answer."""
+    """The question asks which ones of a group that the claims only count: "which three
+    trusts", "names of the trusts"; not "what did the three trusts say", nor "who will manage
+    the offenders", which the claims answer."""
     counted = _counted(tuple(quotes))
     if not counted:
         return False
