@@ -40,8 +40,8 @@ ARTIFACT = Path(__file__).resolve().parent / "calibration.json"
 L2 = 1.0  # ridge penalty on standardised features: keeps weights sane on a small base
 # A member's wording is rarely a near copy of one of ours. Trained only on phrasings asked
 # with just themselves left out, the model learnt that a right answer looks like a near
-# copy and declined new wordings (cross-validated answer_acc 0.57 on phrasings asked without
-# their near copies, 0.69 once the fit sees such questions too). So each phrasing is also
+# copy and declined new wordings (cross-validated answer_acc 0.56 on phrasings asked without
+# their near copies, 0.68 once the fit sees such questions too). So each phrasing is also
 # asked with this share of its siblings, the closest in wording, left out. With this share
 # the word and meaning signals rank such questions about as well as they rank questions
 # written apart from the knowledge base.

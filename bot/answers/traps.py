@@ -89,12 +89,17 @@ _NOT_NOUNS = frozenset({"always", "perhaps", "sometimes", "besides", "towards", 
 _NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
+def _flat(text: str) -> str:
+    """Lower case, one space between words: what the patterns read."""
+    return " ".join(text.lower().split())
+
+
 def asked_details(question: str, normalised: str = "") -> list[Detail]:
     """The kinds of detail a question asks for, most specific first.
 
     `normalised`: the question with text-speak expanded and spelling fixed ("wot date",
     "hw much"), read as well as the raw text, which keeps symbols such as "%" and "£"."""
-    texts = [" ".join(t.lower().split()) for t in (question, normalised) if t]
+    texts = [_flat(t) for t in (question, normalised) if t]
     return [d for d in DETAILS if any(d.asked.search(q) for q in texts)]
 
 
@@ -128,7 +133,7 @@ def _which_of_counted(question: str, quotes: list[str]) -> bool:
     counted = _counted(tuple(quotes))
     if not counted:
         return False
-    text = " ".join(question.lower().split())
+    text = _flat(question)
     return any(re.search(rf"\b(which|what)\s+(\S+\s+)?{re.escape(n)}s?\b|"
                          rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b", text)
                for n in counted)
