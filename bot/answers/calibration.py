@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from bot.answers.matcher import Matcher
 
 ARTIFACT = Path(__file__).resolve().parent / "calibration.json"
+# The model for the transformer's second reading of unsure questions (encoder.py).
+ENCODER_ARTIFACT = Path(__file__).resolve().parent / "calibration-encoder.json"
 L2 = 1.0  # ridge penalty on standardised features: keeps weights sane on a small base
 # A member's wording is rarely a near copy of one of ours. Trained only on phrasings asked
 # with just themselves left out, the model learnt that a right answer looks like a near
@@ -276,3 +278,10 @@ def for_matcher(matcher: Matcher, artifact: Path = ARTIFACT) -> Calibration:
     with contextlib.suppress(OSError):  # a read-only cache only costs the fit at the next start
         save(fitted, cache_dir() / f"calibration-{matcher.fingerprint}.json")
     return fitted
+
+
+def committed(artifact: Path) -> Calibration | None:
+    """The committed model as it is, even if fitted on another base, for the transformer's
+    reading: fitting that one encodes thousands of questions, far too slow for start-up."""
+    found = load(artifact)
+    return found if found is not None and found.current else None

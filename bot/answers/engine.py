@@ -87,13 +87,20 @@ class Engine:
         return fact_reply(self.kb, base, question, score, newer=self.updates.get(base.id, []))
 
     def match(self, question: str) -> Match:
-        """The most confident reading of the message: the whole of it or its asking part."""
+        """The most confident reading of the message: the whole of it or its asking part.
+
+        A long message's parts are compared on the fast static reading; only the best part
+        is read again by the transformer, so a message costs one slow reading at most.
+        """
+        parts = readings(question)
         best: Match | None = None
-        for text in readings(question):
-            found = self.matcher.match(text)
+        for text in parts:
+            found = self.matcher.match(text, refine=len(parts) == 1)
             if best is None or _strength(found) > _strength(best):
                 best = replace(found, question=question, focus=text)
         assert best is not None
+        if best.unsure:
+            best = replace(self.matcher.match(best.focus), question=question, focus=best.focus)
         return best
 
     def fact(self, fact_id: str) -> Reply | None:
@@ -151,14 +158,22 @@ class Engine:
                     ))
         return warnings
 
-    def calibration_problems(self) -> list[KnowledgeError]:
-        """The committed confidence model must be the one fitted on this knowledge base."""
-        found = calibration.load(calibration.ARTIFACT)
-        if found is not None and found.fingerprint == self.matcher.fingerprint and found.current:
-            return []
-        reason = ("was fitted on a different knowledge base or model: "
-                  "run `python scripts/fit_calibration.py` and commit the result")
-        return [KnowledgeError(calibration.ARTIFACT, None, reason)]
+    def calibration_problems(self, in_use: bool = False) -> list[KnowledgeError]:
+        """The committed confidence models, one per reading, must be fitted on this base
+        (`in_use`: the models in use, which for another base may be fitted at load)."""
+        refit = "run `python scripts/fit_calibration.py` and commit the result"
+        problems = []
+        readings = [(self.matcher, calibration.ARTIFACT)]
+        if self.matcher.refiner is None:
+            problems.append(KnowledgeError(calibration.ENCODER_ARTIFACT, None, f"is missing: {refit}"))
+        else:
+            readings.append((self.matcher.refiner, calibration.ENCODER_ARTIFACT))
+        for matcher, artifact in readings:
+            found = matcher.calibration if in_use else calibration.load(artifact)
+            if found is None or found.fingerprint != matcher.fingerprint or not found.current:
+                reason = f"was fitted on a different knowledge base or model: {refit}"
+                problems.append(KnowledgeError(artifact, None, reason))
+        return problems
 
 
 def _strength(match: Match) -> tuple[int, float]:

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -32,6 +33,17 @@ def cache_dir() -> Path:
         return Path(os.environ[CACHE_ENV])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "union-dispute-bot"
+
+
+class Encodes(Protocol):
+    """A sentence-embedding model: the static one below, or the transformer (encoder.py)."""
+
+    fingerprint: str  # keys caches to this very model
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 rows, one per text."""
+        ...
 
 
 class Embedder:
@@ -74,7 +86,7 @@ class Embedder:
         return out / np.where(norms > 0, norms, 1.0)
 
 
-def cached_encode(embedder: Embedder, texts: list[str], directory: Path | None = None) -> np.ndarray:
+def cached_encode(embedder: Encodes, texts: list[str], directory: Path | None = None) -> np.ndarray:
     """`embedder.encode(texts)`, read from or saved to the cache when it can be.
 
     A read-only or missing cache directory only costs the encoding time, never an error.
@@ -103,12 +115,13 @@ def cached_encode(embedder: Embedder, texts: list[str], directory: Path | None =
 class SemanticIndex:
     """Embedded texts grouped by entry; `best` gives each entry's closest text to a question."""
 
-    def __init__(self, embedder: Embedder, groups: list[tuple[str, list[str], int]],
+    def __init__(self, embedder: Encodes, groups: list[tuple[str, list[str], int]],
                  cache: Path | None = None) -> None:
         """`groups`: (entry id, texts, how many of the texts are phrasings, which come first)."""
         self.embedder = embedder
         self.ids = [eid for eid, _, _ in groups]
         texts = [t for _, ts, _ in groups for t in ts]
+        self.texts = texts
         self.starts = np.cumsum([0] + [len(ts) for _, ts, _ in groups[:-1]]).astype(np.int64)
         self.counts = [len(ts) for _, ts, _ in groups]
         self.phrasing_counts = [n for _, _, n in groups]
