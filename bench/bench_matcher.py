@@ -28,17 +28,17 @@ sys.path.insert(0, str(ROOT))
 from bot.answers.engine import Engine  # noqa: E402
 from bot.answers.knowledge import Claim, Fact, KnowledgeBase, load_knowledge  # noqa: E402
 
-QUESTION_FILES = [ROOT / "tests" / "data" / "member-questions.yaml",
-                  ROOT.parent / "shared" / "eval" / "dev-questions.yaml"]
+DEV = ROOT.parent / "shared" / "eval" / "dev-questions.yaml"
 
 
 def questions() -> list[str]:
-    """Members' questions from the project's own set (and the dev set when it is there)."""
-    out: list[str] = []
-    for path in QUESTION_FILES:
-        if path.exists():
-            out += [item["q"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
-    return out
+    """The dev set's questions when it is there, else the project's own from the matcher's
+    tests (answerable, off-topic, uncovered and small talk, as members type them)."""
+    if DEV.exists():
+        return [item["q"] for item in yaml.safe_load(DEV.read_text(encoding="utf-8"))]
+    from tests import test_matcher as t
+
+    return [q for q, _ in t.ANSWERS] + t.OFF_TOPIC + t.IN_DOMAIN_UNKNOWN + [q for q, _ in t.SMALLTALK]
 
 
 def synthetic(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:

@@ -163,14 +163,14 @@ class Matcher:
                 if w not in STOPWORDS:
                     self._talk_words.setdefault(w, talk)
         english()  # the dictionary loads now, not in the middle of the first member's question
+        # What the embedding models read of each entry, normalised once for both readings.
+        groups = [(f.id, [*f.phrasings, f.title], len(f.phrasings)) for f in kb.facts.values()]
+        groups += [(eid, list(d.phrasings), len(d.phrasings)) for eid, d in self.declines.items()]
+        self._meaning = [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
 
     def _index_meaning(self, calibration: Calibration | None, artifact: Path) -> None:
         """The embedding index and the confidence model fitted with it."""
-        groups = [(f.id, [*f.phrasings, f.title], len(f.phrasings)) for f in self.kb.facts.values()]
-        groups += [(eid, list(d.phrasings), len(d.phrasings)) for eid, d in self.declines.items()]
-        self.semantic = SemanticIndex(
-            self.embedder, [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
-        )
+        self.semantic = SemanticIndex(self.embedder, self._meaning)
         self.semantic.best(self.embedder.encode(["warm up"])[0])  # tokenizer and maths library
         self.fingerprint = self._fingerprint()
         self.calibration = calibration or for_matcher(self, artifact)
