@@ -313,4 +313,3 @@ class Matcher:
         if any(self.lexical.known(s) for s in stems):
             return None
         return next((self._talk_words[w] for w in words if w in self._talk_words), None)
-
