@@ -205,9 +205,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
         # `check` and `run` refuse an inconsistent base; asking skips that slower self-test.
         engine = Engine.load(knowledge_dir(args.knowledge), strict=False)
         if args.command == "ask":
-            # `ask wot was the turnot` unquoted is one question, not four.
-            question = " ".join(args.question).strip()
-            return _ask(engine, [question] if question else [], args.json, stdin, stdout)
+            # `ask wot was the turnot` unquoted is one question, not four; `ask "  "` is a
+            # blank question, which gets the engine's polite reply, not a wait on stdin.
+            question = " ".join(args.question)
+            return _ask(engine, [question] if args.question else [], args.json, stdin, stdout)
         return _chat(engine, stdin, stdout)
     except KnowledgeErrors as exc:
         for error in exc.errors:

@@ -48,6 +48,14 @@ def test_ask_a_quoted_question(kb: KnowledgeBase) -> None:
     assert kb.facts["contract-value"].answer in out
 
 
+@pytest.mark.parametrize("blank", ["   ", "", "🙂"])
+def test_ask_a_blank_question_gets_a_polite_reply_not_a_wait_for_input(blank: str, engine: Engine) -> None:
+    code, out, err = run(["ask", blank], stdin="when is the strike\n")
+    assert code == 0 and err == ""
+    assert out == engine.ask(blank).text + "\n\n"
+    assert engine.ask(blank).kind == "empty"
+
+
 def test_ask_reads_stdin_when_no_question_given(kb: KnowledgeBase) -> None:
     code, out, _ = run(["ask"], stdin="when is the strike\n\nwhat's the weather\n")
     assert code == 0
