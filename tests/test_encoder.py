@@ -72,7 +72,10 @@ def test_the_store_gives_what_the_model_would_compute(encoder: Encoder, bare: En
     # Every text of the shipped base is in the store, so the first start encodes nothing.
     assert all(text_key(t) in encoder.known for t in refiner.semantic.texts)
     texts = refiner.semantic.texts[::200]
-    assert np.allclose(encoder.encode(texts), bare.encode(texts), atol=1e-3)  # float16 in the store
+    # float16 in the store, and onnxruntime's 8-bit kernels differ a little between CPUs
+    # (with or without VNNI): the same direction, not the same digits.
+    agreement = (encoder.encode(texts) * bare.encode(texts)).sum(axis=1)
+    assert agreement.min() > 0.995, agreement
 
 
 def test_a_store_for_another_model_is_ignored(tmp_path: Path, bare: Encoder) -> None:
