@@ -137,7 +137,7 @@ def main() -> int:
     args = parser.parse_args()
     kb = load_knowledge(args.knowledge)
     static = Matcher(kb, calibration=placeholder(), refine=False)
-    encoder = Encoder(store=None)  # every vector computed afresh, since they are saved below
+    encoder = Encoder(store=None)  # not read from the store it is about to rewrite
     reading = Matcher(kb, embedder=encoder, calibration=placeholder(), refine=False)
     thresholds = [0.25, 0.3, 0.35, 0.4, 0.5]
     first, second = held_out(static), held_out(reading)
