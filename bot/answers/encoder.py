@@ -57,15 +57,18 @@ class Encoder:
     def __init__(self, directory: Path = MODEL_DIR, store: Path | None = STORE) -> None:
         """Load the model; the word vectors are expanded only row by row as texts use them."""
         import onnxruntime
-        from safetensors.numpy import load_file
+        from safetensors.numpy import load
         from tokenizers import Tokenizer
 
-        config = json.loads((directory / CONFIG).read_text(encoding="utf-8"))
+        # Each file is read once: the same bytes are loaded and fingerprinted.
+        config_bytes, model_bytes, words_bytes = (
+            (directory / name).read_bytes() for name in (CONFIG, MODEL, WORDS))
+        config = json.loads(config_bytes)
         self.tokenizer = Tokenizer.from_file(str(directory / TOKENIZER))
         self.tokenizer.no_padding()
         # Keep the end of a long text, where a member's question usually is.
         self.tokenizer.enable_truncation(int(config["max_length"]), direction="left")
-        words = load_file(str(directory / WORDS))
+        words = load(words_bytes)
         self.words, self.word_scales = words["words.q4"], words["words.scale"]
         self.dim = self.words.shape[1] * 2
         options = onnxruntime.SessionOptions()
@@ -74,11 +77,10 @@ class Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(str(directory / MODEL), options,
-                                                    providers=["CPUExecutionProvider"])
-        digest = hashlib.sha256(f"{READING}|".encode() + (directory / CONFIG).read_bytes())
-        for name in (MODEL, WORDS):
-            digest.update((directory / name).read_bytes())
+        self.session = onnxruntime.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+        digest = hashlib.sha256(f"{READING}|".encode() + config_bytes)
+        digest.update(model_bytes)
+        digest.update(words_bytes)
         self.fingerprint = "encoder-" + digest.hexdigest()[:16]
         self.known: dict[str, np.ndarray] = {}
         if store is not None and store.exists():

@@ -164,9 +164,9 @@ class Engine:
         refit = "run `python scripts/fit_calibration.py` and commit the result"
         problems = []
         readings = [(self.matcher, calibration.ARTIFACT)]
-        if self.matcher.refiner is None:
+        if self.matcher.refiner is None and calibration.committed(calibration.ENCODER_ARTIFACT) is None:
             problems.append(KnowledgeError(calibration.ENCODER_ARTIFACT, None, f"is missing: {refit}"))
-        else:
+        elif self.matcher.refiner is not None:  # (none either for a base too large to read twice)
             readings.append((self.matcher.refiner, calibration.ENCODER_ARTIFACT))
         for matcher, artifact in readings:
             found = matcher.calibration if in_use else calibration.load(artifact)
