@@ -22,10 +22,6 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|first|second|third|"
     "fourth|fifth|half|twice"
 )
-# "who" asks for names where it opens a question or follows a verb of asking; after a noun
-# ("those who voted") it only says which ones.
-_ASKING_WHO = (r"(^|[.?!,;:]\s*|\b(and|so|but|then|know|tell me|wondering|ask|asking|say|said|find out|"
-               r"idea|sure|remember)\s+)(who|whos|whose)\b")
 _WHAT_THE = r"\b(what|whats|what's) (is |was |were |are |will be |would be )?the (exact |total |final )?"
 
 
@@ -44,7 +40,7 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"\bpercentage of\b|\bhow many (per ?cent|%)",
      r"%|\bper ?cent\b|\bpercent\b"),
     ("an amount of money",
-     r"\bhow much (money|cash|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
+     r"\bhow much (money|cash|profit|profits|did|does|do|will|would|was|were|is|are|has|have|had)\b|"
      r"\b(what|which) (amount|sum|price|fee|fine|salary|wage|rate of pay)\b|"
      rf"{_WHAT_THE}(amount|sum|price|cost|fee|fine|bill|budget|salary|wage|value)\b|"
      r"\bhow (expensive|costly)\b|\bwhat (did|does|will|would) .*\bcost\b|"
@@ -56,21 +52,24 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      rf"\d|\b({_NUMBER_WORDS})\b"),
     # A calendar date: a weekday alone does not say which week.
     ("a calendar date",
-     r"\b(what|which|exact) (date|year|month)\b|\bwhen exactly\b|\bon what date\b|"
+     r"\b(what|which|exact) (dates?|years?|months?)\b|\bwhen exactly\b|\bon what date\b|"
      rf"{_WHAT_THE}(date|deadline|year)\b",
      rf"\b({_MONTHS}|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th)|\d{{1,2}}/\d{{1,2}})\b"),
     ("a time or day",
      r"\b(what|which) (day|time|week|hour)\b|\bwhen('s|s)\b|\bby when\b|\bhow soon\b|"
      r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
      rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
-     r"date|dates|hours?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
+     r"date|dates|hours?|weeks?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     # A number alone ("£450m") is no length of time: it takes a number of some unit.
     ("a length of time",
      r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b",
      rf"\b(\d+|{_NUMBER_WORDS}|a|an)[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
      r"\b(overnight|indefinite|open-ended)\b"),
+    # A bare "who" is answered by whoever the claims describe ("private and voluntary sector
+    # organisations", "50,000 short-sentenced offenders"): it asks for names only of a group the
+    # claims count ("who are the three trust chairs"), see _which_of_counted.
     ("names",
-     rf"{_ASKING_WHO}|\bwhich (people|person|states|countries|regions|areas|ones)\b|"
+     r"\bwhich (people|person|states|countries|regions|areas|ones)\b|"
      r"\b(which|what) (companies|company|firms|firm|organisations|organizations|ministers|"
      r"minister|mps|trusts|unions|bidders)\b|"
      r"\bname (the|them|of)\b|\bnames of\b|\blist (the|of|them|all)\b|"
@@ -79,13 +78,23 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
 )
 DETAILS = tuple(Detail(name, re.compile(asked), re.compile(present)) for name, asked, present in _PATTERNS)
 NAMES = next(d for d in DETAILS if d.name == "names")
-# A group a claim counts rather than names: "three probation trusts", "20 regions", "dozens
-# of charities". Asked which ones they are, the claim has a number, not names, however many
-# other names it mentions.
-_COUNTED = re.compile(rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})\s+(?:[A-Za-z-]+\s+){{0,2}}?([A-Za-z]+s)\b",
-                      re.IGNORECASE)
+# A group a claim counts or only quantifies rather than names: "three probation trusts", "20
+# regions", "dozens of charities", "some states", "other unions". Asked which ones they are,
+# the claim has no names for them, however many other names it mentions.
+_VAGUE = "some|several|many|various|numerous|other"
+# A sum counts no group ("£450m worth of contracts"), nor a place ("one in Wales").
+_COUNTED = re.compile(rf"(?<![£$€\d])\b(?:\d[\d,.]*|{_NUMBER_WORDS}|{_VAGUE})\s+"
+                      r"(?:[A-Za-z-]+\s+){0,2}?((?-i:[a-z]+s))\b", re.IGNORECASE)
+# People a report describes and never names one by one: "which offenders" asks which kind,
+# and "31,000 high-risk offenders" answers it.
+_PEOPLE = frozenset({"offenders", "officers", "members", "people", "workers", "employees", "prisoners",
+                     "victims", "taxpayers", "managers", "residents", "adults", "children", "families"})
 _NOT_NOUNS = frozenset({"always", "perhaps", "sometimes", "besides", "towards", "afterwards", "whereas",
                         "unless"})  # end in s, but count nothing
+# Up to two words between "which" and the group ("which three trusts", "which of the trusts",
+# "which 20 english regions"), but not a verb: "what did the trust chairs say" asks no names.
+_QUALIFIERS = (r"(?:(?!(?:is|are|was|were|did|do|does|will|would|can|could|has|have|had|about|to|"
+               r"happens?|says?|said|\w+ed)\b)\S+\s+){0,2}?")
 _NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
@@ -123,17 +132,18 @@ def _counted(quotes: tuple[str, ...]) -> frozenset[str]:
     if any(_NAMED_AFTER.search(q) for q in quotes):
         return frozenset()
     plurals = {m.group(1).lower() for q in quotes for m in _COUNTED.finditer(q)}
-    return frozenset(w[:-1] for w in plurals - _NOT_NOUNS if len(w) >= 5 and not w.endswith("ss"))
+    return frozenset(w[:-1] for w in plurals - _NOT_NOUNS - _PEOPLE if len(w) >= 5 and not w.endswith("ss"))
 
 
 def _which_of_counted(question: str, quotes: list[str]) -> bool:
     """The question asks which ones of a group that the claims only count: "which three
-    trusts", "names of the trusts"; not "what did the three trusts say", nor "who will manage
-    the offenders", which the claims answer."""
+    trusts", "names of the trusts", "who are the three trust chairs"; not "what did the three
+    trusts say", nor "who will manage the offenders", which the claims answer."""
     counted = _counted(tuple(quotes))
     if not counted:
         return False
     text = _flat(question)
-    return any(re.search(rf"\b(which|what)\s+(\S+\s+)?{re.escape(n)}s?\b|"
+    return any(re.search(rf"\b(which|what)\s+{_QUALIFIERS}{re.escape(n)}s?\b|"
+                         rf"\bwho\s+(is|are|was|were|r)\s+(the\s+)?{_QUALIFIERS}{re.escape(n)}s?\b|"
                          rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b", text)
                for n in counted)
