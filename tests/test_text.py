@@ -242,3 +242,10 @@ def test_normaliser_uses_only_the_vocabulary_it_is_given() -> None:
     assert norm.content("wen is the sit in pls") == [stem("when"), stem("occupation")]
     # A word outside this knowledge base is not bent towards the Napo vocabulary.
     assert norm.words("turnot") == ["turnot"]
+
+
+def test_a_dropped_g_is_restored_even_where_a_phrasing_drops_it_too() -> None:
+    # Both sides meet at "-ing": the phrasing's "talkin" and a member's "talking".
+    norm = Normaliser(Vocabulary(), ["are they still talkin", "talking to ministers", "the thin end"])
+    assert norm.words("talkin") == norm.words("talking") == ["talking"]
+    assert norm.words("thin") == ["thin"]  # a word in its own right keeps its spelling

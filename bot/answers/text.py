@@ -199,10 +199,10 @@ class Normaliser:
 
         Dropped g's ("strikin") are restored first; real English words are left alone.
         """
+        if word.endswith("in") and word + "g" in self.known and not is_english(word):
+            return word + "g"  # even where a phrasing of ours drops it too: both meet at "-ing"
         if word in self.known or len(word) < 4 or word.isdigit():
             return word
-        if word.endswith("in") and word + "g" in self.known:
-            return word + "g"
         if is_english(word):
             return word
         limit = 1 if len(word) < 10 else 2
