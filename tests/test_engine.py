@@ -104,21 +104,13 @@ def test_shipped_knowledge_base_is_consistent(engine: Engine) -> None:
     assert engine.consistency_problems() == []
 
 
-def test_no_phrasing_is_answered_with_another_fact_and_nearly_all_reach_their_own(engine: Engine) -> None:
-    # Through the full verdict: a fact's own phrasing is never answered with another fact,
-    # and it is answered or offered as a button almost always (a few terse ones like
-    # "what we asking for?" are all filler and may honestly be declined).
-    wrong, unreachable, total = [], [], 0
-    for fact in engine.kb.facts.values():
-        for phrasing in fact.phrasings:
-            total += 1
-            m = engine.match(phrasing)
-            if m.kind == "answer" and m.fact is not None and m.fact.id != fact.id:
-                wrong.append((fact.id, phrasing, m.fact.id))
-            elif not (m.fact == fact or fact in m.suggestions or fact in m.related):
-                unreachable.append((fact.id, phrasing, m.kind))
-    assert wrong == []
-    assert len(unreachable) <= 0.01 * total, unreachable
+def test_a_phrasing_asked_word_for_word_is_answered_with_its_own_fact(engine: Engine) -> None:
+    # The fitted model never sees an exact copy (training leaves each phrasing out), and
+    # "who is napo" once went to the general secretary at p 0.40: the wording decides.
+    missed = [(fact.id, phrasing, m.kind, m.fact.id if m.fact else None)
+              for fact in engine.kb.facts.values() for phrasing in fact.phrasings
+              if (m := engine.match(phrasing)).fact != fact]
+    assert missed == []
 
 
 def test_load_another_directory(tmp_path: Path, write_kb: KbWriter) -> None:

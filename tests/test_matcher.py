@@ -6,10 +6,12 @@ in-domain questions the articles don't cover, empty messages and known traps).""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.answers.engine import Engine
-from bot.answers.matcher import REFINE, Match, certainty
+from bot.answers.matcher import REFINE, Match, Matcher, certainty
 from bot.answers.text import stem
 
 # Our own member-style questions (none copied from the knowledge base or the eval set):
@@ -357,3 +359,21 @@ def test_the_second_reading_ranks_with_its_own_model_and_index(engine: Engine) -
     assert refiner.semantic.vectors.shape[1] == 384 != engine.matcher.semantic.vectors.shape[1]
     assert refiner.calibration.fingerprint == refiner.fingerprint != engine.matcher.fingerprint
     assert refiner.lexical is engine.matcher.lexical  # words are read once for both
+
+
+def test_a_wording_two_entries_share_is_left_to_the_model(engine: Engine) -> None:
+    kb = engine.kb
+    napo, lawrence = kb.facts["about-napo"], kb.facts["ian-lawrence"]
+    shared = replace(lawrence, phrasings=(*lawrence.phrasings, napo.phrasings[0]))
+    m = Matcher(replace(kb, facts={**kb.facts, lawrence.id: shared}), calibration=engine.matcher.calibration,
+                refine=False)
+    assert m.embed_text(napo.phrasings[0]) not in m.worded_as
+    assert m.worded_as[m.embed_text(napo.phrasings[1])] == napo.id
+
+
+def test_a_decline_examples_wording_is_left_to_the_model(engine: Engine) -> None:
+    # so that news since the reports still takes over a decline example's question
+    m = engine.matcher
+    worded = [p for d in engine.kb.declines for p in d.phrasings if m.embed_text(p) in m.worded_as]
+    assert worded == []
+    assert len(m.worded_as) > 0.9 * sum(len(f.phrasings) for f in engine.kb.facts.values())

@@ -167,6 +167,14 @@ class Matcher:
         groups = [(f.id, [*f.phrasings, f.title], len(f.phrasings)) for f in kb.facts.values()]
         groups += [(eid, list(d.phrasings), len(d.phrasings)) for eid, d in self.declines.items()]
         self._meaning = [(eid, [self.embed_text(t) for t in texts], n) for eid, texts, n in groups]
+        # A question worded as one fact's phrasing is that fact. The fitted model cannot know
+        # it: training asks each phrasing with itself left out, so it never sees an exact copy.
+        owners: dict[str, set[str]] = {}
+        for eid, texts, n in self._meaning:
+            for text in texts[:n]:
+                owners.setdefault(text, set()).add(eid)
+        self.worded_as = {text: next(iter(ids)) for text, ids in owners.items()
+                          if len(ids) == 1 and not ids & self.decline_ids}
 
     def _index_meaning(self, calibration: Calibration | None, artifact: Path) -> None:
         """The embedding index and the confidence model fitted with it."""
@@ -253,6 +261,9 @@ class Matcher:
         talk = self._smalltalk(words, stems)
         if talk is not None:
             return Match("smalltalk", question, smalltalk=talk)
+        worded_as = self.worded_as.get(" ".join(words))
+        if worded_as is not None:
+            return Match("answer", question, self.kb.facts[worded_as], 1.0)
         unknown = tuple(s for s in stems if not self.lexical.known(s))
         ranked = self._scored(words, refine)
         if not ranked:
