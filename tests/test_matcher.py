@@ -90,6 +90,9 @@ ANSWERS: list[tuple[str, str]] = [
     ("does the moj have contingency plans for the walkout", "contingency-plans"),
     ("whats going on with the dispute, catch me up", "dispute-summary"),
     ("overview pls", "dispute-summary"),
+    ("who is napo anyway", "about-napo"),  # filler around one of our own wordings
+    ("im a member in a probation trust office and i was wondering if you could tell me when exactly "
+     "the strike is supposed to be happening as my manager hasnt said", "strike-timing"),
 ]
 
 # Where the two articles disagree, the reply must carry both versions.
@@ -132,7 +135,8 @@ OFF_TOPIC = [
 ]
 # Off the topic, but sharing a word with a fact (Wales, a minister): declined like the others,
 # though the fact may be offered as the closest topic.
-OFF_TOPIC_SHARING_A_WORD = ["is the weather nice in wales", "who is the prime minister"]
+OFF_TOPIC_SHARING_A_WORD = ["is the weather nice in wales", "who is the prime minister",
+                            "what's the price of bitcoin"]
 
 # In the dispute's domain, but neither article says: must not be answered with a nearby fact.
 IN_DOMAIN_UNKNOWN = [
@@ -266,6 +270,8 @@ def test_stopwords_alone_are_not_a_question(engine: Engine) -> None:
     [
         # Risk to the public, or the high-risk offenders the NPS keeps?
         ("risk", {"public-safety-concerns", "national-probation-service", "union-objections", "status-quo"}),
+        # Three facts are about the contracts: their value, their regions, who wants them.
+        ("contracts", {"contract-value", "contract-regions", "bidder-interest", "offenders-covered"}),
     ],
 )
 def test_a_vague_query_offers_the_candidates_instead_of_guessing(
@@ -300,16 +306,9 @@ def test_rank_orders_best_first_and_respects_limit(engine: Engine) -> None:
 # never turns the suite red): an XPASS in the summary means one can move into the tables above.
 # Expected kind and fact, with what the matcher gave when this was written.
 KNOWN_MISSES: list[tuple[str, str, str | None, str]] = [
-    ("who is napo anyway", "answer", "about-napo",
-     "clarify between about-napo and ian-lawrence ('anyway' counts as a topic word)"),
-    ("im a member in a probation trust office and i was wondering if you could tell me when exactly "
-     "the strike is supposed to be happening as my manager hasnt said", "answer", "strike-timing",
-     "declined: long chatty message ('supposed' unknown)"),
     ("thanks a million", "smalltalk", None, "declined ('million' is a contract word)"),
-    ("what's the price of bitcoin", "decline", None, "answered with the contracts' value ('price' + money)"),
     ("what's the weather in llandudno", "decline", None, "answered with the AGM ('llandudno' is rare)"),
     ("strike", "clarify", None, "declined as the 'further strikes' decline example"),
-    ("contracts", "clarify", None, "answers contract-value although three facts are about the contracts"),
 ]
 
 
