@@ -23,7 +23,9 @@ from tests.support.knowledge import (
     write_texts,
 )
 
-SHIPPED_FACT_FILES = {"ballot.yaml", "contracts.yaml", "people.yaml", "positions.yaml", "strike.yaml"}
+SHIPPED_FACT_FILES = {
+    "ballot.yaml", "contracts.yaml", "people.yaml", "positions.yaml", "reports.yaml", "strike.yaml",
+}
 
 
 # --------------------------------------------------------------------------- the shipped base

@@ -91,6 +91,9 @@ ANSWERS: list[tuple[str, str]] = [
     ("whats going on with the dispute, catch me up", "dispute-summary"),
     ("overview pls", "dispute-summary"),
     ("who is napo anyway", "about-napo"),  # filler around one of our own wordings
+    # the reports themselves
+    ("wheres all this info from then", "about-the-reports"),
+    ("who wrote that independent piece", "about-the-reports"),
     ("im a member in a probation trust office and i was wondering if you could tell me when exactly "
      "the strike is supposed to be happening as my manager hasnt said", "strike-timing"),
 ]
