@@ -8,11 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.answers.engine import Engine
 from bot.answers.knowledge import DEFAULT_DIR, KnowledgeBase, KnowledgeError, KnowledgeErrors, load_knowledge
 from bot.answers.knowledge.files import ANSWER_LIMIT, TITLE_LIMIT
 from bot.answers.knowledge.quotes import verify_quotes
+from bot.answers.text import tokens
 from tests.support.knowledge import (
     MINI_FACTS,
     MINI_SOURCES,
@@ -38,6 +40,20 @@ def test_shipped_knowledge_base_passes_the_strict_check(engine: Engine) -> None:
     # Every fact comes from one of the shipped files and knows where it was defined.
     assert {Path(f.file).name for f in engine.kb.facts.values()} <= SHIPPED_FACT_FILES
     assert all(f.line > 0 for f in engine.kb.facts.values())
+
+
+EVAL = SEEDS.parent / "eval"
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="the question sets are not beside this checkout")
+def test_no_phrasing_is_a_question_from_the_eval_sets(kb: KnowledgeBase) -> None:
+    # They measure the engine; a phrasing copied from them would only measure the copy.
+    # Compared as word tokens, so case and punctuation do not hide a copy.
+    asked = {" ".join(tokens(item["q"])) for name in ("dev-questions.yaml", "practice-questions.yaml")
+             for item in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))}
+    ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
+    ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
+    assert [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked] == []
 
 
 def test_shipped_sources_are_the_two_articles_with_their_real_dates(kb: KnowledgeBase) -> None:
