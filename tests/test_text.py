@@ -249,3 +249,10 @@ def test_a_dropped_g_is_restored_even_where_a_phrasing_drops_it_too() -> None:
     norm = Normaliser(Vocabulary(), ["are they still talkin", "talking to ministers", "the thin end"])
     assert norm.words("talkin") == norm.words("talking") == ["talking"]
     assert norm.words("thin") == ["thin"]  # a word in its own right keeps its spelling
+
+
+def test_words_are_a_fresh_list_each_time(norm: Normaliser) -> None:
+    # They are cached: a caller that edits its list must not change the next caller's.
+    first = norm.words("wot was the turnot")
+    first.append("changed")
+    assert norm.words("wot was the turnot") == ["what", "was", "the", "turnout"]
