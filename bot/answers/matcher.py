@@ -10,6 +10,7 @@ and that probability alone picks the outcome:
   closest topics only when they are plausibly related.
 A question the static model leaves unsure is read again by the full transformer
 (encoder.py), with a confidence model fitted on that reading, before anything is decided.
+A question worded exactly as one fact's phrasing is that fact, without either reading.
 """
 
 from __future__ import annotations
