@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answers.engine import Engine  # noqa: E402
 from bot.answers.knowledge import DEFAULT_DIR  # noqa: E402
-from bot.answers.traps import missing_detail  # noqa: E402
 
 TRAPS = Path(__file__).resolve().parent / "trap-questions.yaml"
 
@@ -42,7 +41,7 @@ def main() -> int:
         print(f"  answered: {q!r}")
     phrasings = [(f, p) for f in engine.kb.facts.values() for p in f.phrasings]
     false = [(f.id, p, found.name) for f, p in phrasings
-             if (found := missing_detail(p, f, " ".join(engine.matcher.norm.words(p))))]
+             if (found := engine.missing_detail(p, f))]
     print(f"phrasings taken for traps of their own fact: {len(false)}/{len(phrasings)} "
           f"= {len(false) / len(phrasings):.4f}")
     for fact_id, phrasing, name in false:

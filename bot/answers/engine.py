@@ -23,7 +23,7 @@ from bot.answers.knowledge import (
 from bot.answers.lexical import LexicalIndex
 from bot.answers.matcher import Match, Matcher
 from bot.answers.render import Reply, fact_reply, notice, partial_reply, render
-from bot.answers.traps import missing_detail
+from bot.answers.traps import Detail, missing_detail
 
 TOPIC_LINK = 0.35  # how close an announcement must be to an article fact to update it
 TOO_LONG = ("That's a long message, and I may miss what you want to know. Please ask one thing at "
@@ -69,13 +69,18 @@ class Engine:
             match = replace(match, kind="answer", fact=match.suggestions[0], suggestions=())
         if match.kind == "answer" and match.fact is not None:
             asked = match.focus or question
-            missing = missing_detail(asked, match.fact, " ".join(self.matcher.norm.words(asked)))
+            missing = self.missing_detail(asked, match.fact)
             if missing is not None and not is_announcement(match.fact):
                 return partial_reply(self.kb, match.fact, question, missing.name, match.score)
             return self._fact_reply(match.fact, question, match.score)
         reply = render(self.kb, match)
         # What each button shows when tapped, for `ask --json` and anyone else who asks.
         return replace(reply, cards=tuple(self._fact_reply(f).text for f in reply.offered))
+
+    def missing_detail(self, question: str, fact: Fact) -> Detail | None:
+        """What `question` asks for that `fact`'s claims lack (traps.py), read with text-speak
+        expanded as well as raw: the one reading the bot and bench/cv_traps.py share."""
+        return missing_detail(question, fact, " ".join(self.matcher.norm.words(question)))
 
     def _topic(self, fact: Fact) -> str:
         """The article fact an announcement updates (or the fact itself)."""
