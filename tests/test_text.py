@@ -256,3 +256,31 @@ def test_words_are_a_fresh_list_each_time(norm: Normaliser) -> None:
     first = norm.words("wot was the turnot")
     first.append("changed")
     assert norm.words("wot was the turnot") == ["what", "was", "the", "turnout"]
+
+
+def test_a_typo_in_the_knowledge_base_is_corrected_to_the_word_it_misspells() -> None:
+    # Phrasings are written as members type, so the base holds typos of its own; without this
+    # a member's "probaton" would be a known word and stay unreadable to the embedding model.
+    norm = Normaliser(Vocabulary(), ["the probation service"] * 5 + ["who runs probaton now"])
+    assert norm.words("probaton") == ["probation"]
+    assert norm.misspelt == {"probaton": "probation"}
+
+
+@pytest.mark.parametrize(("texts", "word"), [
+    (["napo strike"] * 5 + ["napos strike"] * 2, "napos"),  # used as often as it is rare: no typo
+    (["grayling plans"] * 5 + ["graylin"], "graylin"),  # near, but a dropped g first
+    (["the serco deal"] * 2 + ["serko"], "serko"),  # the other word is not common enough
+    (["a review"] * 5 + ["a reviews"], "reviews"),  # an English word is never a typo
+])
+def test_a_rare_word_is_no_typo_without_a_much_commoner_one_near(texts: list[str], word: str) -> None:
+    assert word not in Normaliser(Vocabulary(), texts).misspelt
+
+
+def test_a_typo_goes_to_the_commoner_of_two_equally_near_words() -> None:
+    norm = Normaliser(Vocabulary(), ["what is it"] * 9 + ["i want it"] * 5 + ["wnat is it"])
+    assert norm.misspelt["wnat"] == "what"
+
+
+def test_a_dropped_g_form_is_never_the_word_a_typo_is_corrected_to() -> None:
+    texts = ["are they sayin", "saying it"] * 5 + ["are they payin"]
+    assert Normaliser(Vocabulary(), texts).misspelt.get("payin") != "sayin"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -47,6 +48,9 @@ STOPWORDS = frozenset(
 # A number keeps its unit even after a decimal part: "84.4%", "1.5bn" (not "84.4" + "%").
 _TOKEN = re.compile(r"[a-z0-9£$%]+(?:[.,][0-9]+)*(?:(?:%|bn|m|k)(?![a-z0-9]))?")
 _NUMBER = re.compile(r"^[£$]?([0-9][0-9,]*(?:\.[0-9]+)?)(%|m|bn|k|th|st|nd|rd)?$")
+# A knowledge-base word used at most _RARE times, in no dictionary, within an edit of one used
+# _COMMON times or more and _MORE_COMMON times as often, is a typo of it.
+_RARE, _COMMON, _MORE_COMMON = 2, 5, 3
 _SUFFIXES = (
     "isations", "izations", "isation", "ization", "ational", "ations", "ation", "ising",
     "izing", "ised", "ized", "ises", "izes", "ise", "ize", "ings", "ing", "ers", "ies", "ied",
@@ -160,14 +164,17 @@ class Normaliser:
         self.synonym_map = {k: v for k, v in self.synonyms if k}
         self._starts = {k[0] for k in self.synonym_map if len(k) > 1}
         words = set(self.stopwords)
+        counts: Counter[str] = Counter()
         for w in known_words:
-            words.update(self._expand(tokens(w)))
+            counts.update(self._expand(tokens(w)))
+        words.update(counts)
         for variant, canonical in vocabulary.synonyms.items():
             words.update(tokens(canonical))
             words.update(tokens(variant))
         words.update(self.textspeak)
         self.known = frozenset(words)
         self._known_list = sorted(w for w in self.known if len(w) >= 3 and not w.isdigit())
+        self.misspelt = self._misspellings(counts)
         self._correct = lru_cache(maxsize=65536)(self._correct_uncached)
         # Indexing reads most texts two or three times (words, meaning, stems): 0.1 s a start.
         self._words = lru_cache(maxsize=16384)(self._words_uncached)
@@ -196,6 +203,36 @@ class Normaliser:
                 i += 1
         return out
 
+    def _misspellings(self, counts: Counter[str]) -> dict[str, str]:
+        """The knowledge base's own typos ("probaton" in a phrasing written as members type),
+        each to the word it misspells. A known word is never corrected, so without this a
+        member's "probaton" would stay a word the embedding model cannot read."""
+        targets = [w for w, n in counts.items() if n >= _COMMON and len(w) >= 3 and not w.isdigit()
+                   and not (w.endswith("in") and w + "g" in counts)]  # "sayin" is itself a typo
+        out: dict[str, str] = {}
+        for word, n in counts.items():
+            if (n > _RARE or len(word) < 4 or word.isdigit() or word in self.textspeak
+                    or (word.endswith("in") and word + "g" in counts) or is_english(word)):
+                continue
+            near = [c for c in self._nearest(word, targets) if counts[c[0]] >= _MORE_COMMON * n]
+            if near:
+                out[word] = self._closest(word, near, counts)
+        return out
+
+    @staticmethod
+    def _nearest(word: str, candidates: list[str]) -> list[tuple[str, float, int]]:
+        """Candidates within one edit (two for long words)."""
+        limit = 1 if len(word) < 10 else 2
+        return [c for c in process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=8)
+                if c[0] != word]
+
+    @staticmethod
+    def _closest(word: str, near: list[tuple[str, float, int]], counts: Counter[str] | None = None) -> str:
+        """Fewest edits first; among equals the most similar ("mony" -> "money", not "many"),
+        then the most used ("wnat" -> "what", not "want")."""
+        used = counts or Counter()
+        return min(near, key=lambda c: (c[1], -fuzz.ratio(word, c[0]), -used[c[0]], c[0]))[0]
+
     def _correct_uncached(self, word: str) -> str:
         """Nearest known word within one edit (two for long words), else the word itself.
 
@@ -203,16 +240,14 @@ class Normaliser:
         """
         if word.endswith("in") and word + "g" in self.known and not is_english(word):
             return word + "g"  # even where a phrasing of ours drops it too: both meet at "-ing"
+        if word in self.misspelt:
+            return self.misspelt[word]
         if word in self.known or len(word) < 4 or word.isdigit():
             return word
         if is_english(word):
             return word
-        limit = 1 if len(word) < 10 else 2
-        near = process.extract(word, self._known_list, scorer=OSA.distance, score_cutoff=limit, limit=8)
-        if not near:
-            return word
-        # Fewest edits first; among equals the most similar ("mony" -> "money", not "many").
-        return min(near, key=lambda c: (c[1], -fuzz.ratio(word, c[0]), c[0]))[0]
+        near = self._nearest(word, self._known_list)
+        return self._closest(word, near) if near else word
 
     def words(self, text: str) -> list[str]:
         """Normalised words (not yet stemmed), with spelling corrected; stopwords kept."""

@@ -22,7 +22,8 @@ _NUMBER_WORDS = (
     "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|first|second|third|"
     "fourth|fifth|half|twice"
 )
-_WHAT_THE = r"\b(what|whats|what's) (is |was |were |are |will be |would be )?the (exact |total |final )?"
+_WHAT_THE = (r"\b(what|whats|what's) (is |was |were |are |will be |would be )?"
+             r"the (exact |total |final |actual )?")
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,22 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"date|dates|hours?|weeks?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
     # A number alone ("£450m") is no length of time: it takes a number of some unit.
     ("a length of time",
-     r"\bhow long\b|\bfor how many (hours|days|weeks|months|years)\b|\bduration\b",
+     r"\bhow long\b|\bhow many (hours|days|weeks|months|years)\b|\bduration\b",
      rf"\b(\d+|{_NUMBER_WORDS}|a|an)[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
      r"\b(overnight|indefinite|open-ended)\b"),
     # A bare "who" is answered by whoever the claims describe ("private and voluntary sector
     # organisations", "50,000 short-sentenced offenders"): it asks for names only of a group the
     # claims count ("who are the three trust chairs"), see _which_of_counted.
+    # "What is the reoffending rate" asks for a figure; "high reoffending rates" gives none.
+    ("a rate",
+     r"\b(what|whats|what's|how high) (is |was |are |were |will be |would be )?(the |their |its )?"
+     r"(current |actual |exact )?[a-z-]+ rates?\b",
+     r"%|\bper ?cent\b|\b\d+ (in|out of) \d+\b"),
+    # The reports quote a few lines of any text; none gives one whole.
+    ("the full wording",
+     r"\bword for word\b|\bverbatim\b|\b(full|whole|complete) (text|wording)\b|"
+     r"\b(letter|statement|speech|words)\b.*\bin full\b",
+     r"(?!)"),
     ("names",
      r"\bwhich (people|person|states|countries|regions|areas|ones)\b|"
      r"\b(which|what) (companies|company|firms|firm|organisations|organizations|ministers|"
@@ -117,13 +128,26 @@ def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | 
     quotes = [c.quote for c in fact.claims]
     if any(_which_of_counted(text, quotes) for text in (question, normalised) if text):
         return NAMES
+    unasked = _without_given_numbers(quotes, question)
     for detail in asked_details(question, normalised):
         flags = 0 if detail is NAMES else re.IGNORECASE
-        if not any(re.search(detail.present.pattern, q, flags) for q in quotes):
+        if not any(re.search(detail.present.pattern, q, flags) for q in unasked):
             return detail
         if detail.name in ("a percentage", "an amount of money", "a calendar date"):
             return None  # a specific kind was found: a vaguer one ("how much") is answered by it
     return None
+
+
+def _without_given_numbers(quotes: list[str], question: str) -> list[str]:
+    """The quotes less the figures the question itself gives: "how many of the 7,500 staff"
+    is not answered by "7,500 staff" (nor "the £450m contracts" by "£450m")."""
+    given = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", question)}
+    if not given:
+        return quotes
+    figures = "|".join(",?".join(re.escape(ch) for ch in n) for n in sorted(given, key=len, reverse=True))
+    figure = re.compile(rf"[£$€]?(?<![\d,.])(?:{figures})(?![\d,]|\.\d)"
+                        r"(?:\s*(?:%|per ?cent\b|m\b|bn\b|million\b|billion\b))?", re.IGNORECASE)
+    return [figure.sub(" ", q) for q in quotes]
 
 
 @lru_cache(maxsize=1024)
@@ -137,13 +161,15 @@ def _counted(quotes: tuple[str, ...]) -> frozenset[str]:
 
 def _which_of_counted(question: str, quotes: list[str]) -> bool:
     """The question asks which ones of a group that the claims only count: "which three
-    trusts", "names of the trusts", "who are the three trust chairs"; not "what did the three
-    trusts say", nor "who will manage the offenders", which the claims answer."""
+    trusts", "names of the trusts", "who are the three trust chairs", "what are the regions
+    called"; not "what did the three trusts say", nor "who will manage the offenders",
+    which the claims answer."""
     counted = _counted(tuple(quotes))
     if not counted:
         return False
     text = _flat(question)
     return any(re.search(rf"\b(which|what)\s+{_QUALIFIERS}{re.escape(n)}s?\b|"
                          rf"\bwho\s+(is|are|was|were|r)\s+(the\s+)?{_QUALIFIERS}{re.escape(n)}s?\b|"
-                         rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b", text)
+                         rf"\b(names? of|name|list)\b(\s+\S+){{0,4}}?\s+{re.escape(n)}s?\b|"
+                         rf"\b{re.escape(n)}s?\b.*\b(called|named)\b", text)
                for n in counted)
