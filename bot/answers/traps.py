@@ -61,10 +61,12 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"\bwhen (was|were|did|will|is|are|does|do|has|have)\b",
      rf"\b({_MONTHS}|{_DAYS}|midday|noon|morning|evening|today|tomorrow|yesterday|"
      r"date|dates|hours?|weeks?|[12]\d{{3}}|\d{{1,2}}(st|nd|rd|th))\b"),
-    # A number alone ("£450m") is no length of time: it takes a number of some unit.
+    # A number alone ("£450m") is no length of time: it takes a number of some unit. Nor is a
+    # rate ("225,000 offenders a year"): "a year" is one only after "for", "in" and the like.
     ("a length of time",
      r"\bhow long\b|\bhow many (hours|days|weeks|months|years)\b|\bduration\b",
-     rf"\b(\d+|{_NUMBER_WORDS}|a|an)[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
+     rf"\b(\d+|{_NUMBER_WORDS})[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
+     r"\b(for|in|within|over|after|lasts?|lasted|lasting) (a|an) (hour|day|week|month|year|decade)\b|"
      r"\b(overnight|indefinite|open-ended)\b"),
     # A bare "who" is answered by whoever the claims describe ("private and voluntary sector
     # organisations", "50,000 short-sentenced offenders"): it asks for names only of a group the
