@@ -59,6 +59,7 @@ def test_the_kind_of_detail_asked_for_is_recognised(question: str, kind: str) ->
     "who wrote it", "whose idea was it", "anyone know who is in charge",
     # "in full" of a name, not of a text; a rate asked of no figure
     "what is the union called in full", "why are the rates going up",
+    "where can i read the full text of the report",  # where: the sources answer it
 ])
 def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
     assert asked_details(question) == []

@@ -76,10 +76,12 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"\b(what|whats|what's|how high) (is |was |are |were |will be |would be )?(the |their |its )?"
      r"(current |actual |exact )?[a-z-]+ rates?\b",
      r"%|\bper ?cent\b|\b\d+ (in|out of) \d+\b"),
-    # The reports quote a few lines of any text; none gives one whole.
+    # The reports quote a few lines of any text; none gives one whole. Asked where to read
+    # one ("where can I read the report in full"), the sources are the answer.
     ("the full wording",
-     r"\bword for word\b|\bverbatim\b|\b(full|whole|complete) (text|wording)\b|"
-     r"\b(letter|statement|speech|words)\b.*\bin full\b",
+     r"^(?!.*\b(where|link|links|url|website|find)\b).*"
+     r"(\bword for word\b|\bverbatim\b|\b(full|whole|complete) (text|wording)\b|"
+     r"\b(letter|statement|speech|words)\b.*\bin full\b)",
      r"(?!)"),
     ("names",
      r"\bwhich (people|person|states|countries|regions|areas|ones)\b|"
