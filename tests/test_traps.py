@@ -118,6 +118,9 @@ def test_questions_that_ask_for_no_particular_detail(question: str) -> None:
         ("how much will charities get of the £450m", ("£450m worth of contracts",), "an amount of money"),
         ("how much will charities get of the £450m", ("£450m, of which £20m to charities",), None),
         ("how many of the 75 staff are managers", ("7,500 staff would be affected",), None),  # not 75
+        ("how many staff are affected, 7,500?", ("7,500 staff would be affected",), None),  # a check
+        ("how much are the contracts worth, is it £450m?", ("£450m worth of contracts",), None),
+        ("of the 225000 offenders how many reoffend", ("225,000 offenders a year",), "a number"),
         ("how many years do the contracts run", ("£450m worth of contracts",), "a length of time"),
         ("how many years do the contracts run", ("225,000 offenders a year",), "a length of time"),
         ("how many years do the contracts run", ("the 20 contracts are let for a year",), None),

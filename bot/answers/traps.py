@@ -110,6 +110,8 @@ _NOT_NOUNS = frozenset({"always", "perhaps", "sometimes", "besides", "towards", 
 # "which 20 english regions"), but not a verb: "what did the trust chairs say" asks no names.
 _QUALIFIERS = (r"(?:(?!(?:is|are|was|were|did|do|does|will|would|can|could|has|have|had|about|to|"
                r"happens?|says?|said|\w+ed)\b)\S+\s+){0,2}?")
+_WHOLE = re.compile(r"\b(?:of|out of|from|among)\s+(?:the\s+|those\s+|these\s+)?[£$€]?(\d[\d,]*(?:\.\d+)?)",
+                    re.IGNORECASE)
 _NAMED_AFTER = re.compile(r"\b(such as|like|including|namely)\s+[A-Z]")
 
 
@@ -143,9 +145,10 @@ def missing_detail(question: str, fact: Fact, normalised: str = "") -> Detail | 
 
 
 def _without_given_numbers(quotes: list[str], question: str) -> list[str]:
-    """The quotes less the figures the question itself gives: "how many of the 7,500 staff"
-    is not answered by "7,500 staff" (nor "the £450m contracts" by "£450m")."""
-    given = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", question)}
+    """The quotes less the figures the question gives as a whole it asks a part of: "how
+    many of the 7,500 staff" is not answered by "7,500 staff", nor "how much of the £450m"
+    by "£450m". A figure given to check ("how many staff, 7,500?") is answered by it."""
+    given = {n.replace(",", "") for n in _WHOLE.findall(question)}
     if not given:
         return quotes
     figures = "|".join(",?".join(re.escape(ch) for ch in n) for n in sorted(given, key=len, reverse=True))
