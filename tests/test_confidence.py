@@ -17,7 +17,7 @@ from bot.answers import calibration as cal
 from bot.answers.engine import Engine
 from bot.answers.features import FEATURES, semantic_mask
 from bot.answers.lexical import Held
-from bot.answers.matcher import ANSWER, decide, shared_embedder
+from bot.answers.matcher import ANSWER, Matcher, decide, shared_embedder
 from bot.answers.semantic import MODEL_DIR, cached_encode
 
 ANSWERS_DIR = Path(__file__).resolve().parents[1] / "bot" / "answers"
@@ -192,3 +192,14 @@ def test_an_edited_large_base_borrows_the_committed_model_instead_of_stalling(en
     assert again.matcher.fingerprint != engine.matcher.fingerprint
     assert again.matcher.calibration.fingerprint == engine.matcher.fingerprint
     assert again.calibration_problems() != []
+
+
+def test_the_fingerprint_follows_what_normalising_makes_of_the_texts(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A change to normalising (a new typo rule) changes the features: no cached fit may serve.
+    same = Matcher(engine.kb, calibration=engine.matcher.calibration, refine=False)
+    assert same.fingerprint == engine.matcher.fingerprint
+    monkeypatch.setattr(Matcher, "embed_text", lambda self, text: text.upper())
+    changed = Matcher(engine.kb, calibration=engine.matcher.calibration, refine=False)
+    assert changed.fingerprint != engine.matcher.fingerprint

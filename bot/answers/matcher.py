@@ -189,11 +189,15 @@ class Matcher:
         self.calibration = calibration or for_matcher(self, artifact)
 
     def _fingerprint(self) -> str:
-        """What a fitted calibration depends on: the entries, the vocabulary, the model."""
+        """What a fitted calibration depends on: the entries, the vocabulary, the model, and
+        the texts as normalising leaves them (a change to it must not reuse a cached fit)."""
         digest = hashlib.sha256(f"{self.embedder.fingerprint}|{','.join(FEATURES)}".encode())
         for e in self.entries:
             if e.id not in self.news:  # news comes and goes; the model does not depend on it
                 digest.update(repr((e.id, e.phrasings, e.about, e.text)).encode())
+        for eid, texts, _ in self._meaning:
+            if eid not in self.news:
+                digest.update(repr((eid, texts)).encode())
         v = self.kb.vocabulary
         vocabulary = (sorted(v.textspeak.items()), sorted(v.synonyms.items()), sorted(v.stopwords))
         digest.update(repr(vocabulary).encode())
