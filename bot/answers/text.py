@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 from english_words import get_english_words_set
@@ -148,6 +148,11 @@ def stem(word: str) -> str:
     return word
 
 
+def _drops_g(word: str, words: Container[str]) -> bool:
+    """"strikin" where "striking" is a word we know."""
+    return word.endswith("in") and word + "g" in words
+
+
 class Normaliser:
     """Applies one knowledge base's vocabulary; built once, reused for every question."""
 
@@ -208,11 +213,11 @@ class Normaliser:
         each to the word it misspells. A known word is never corrected, so without this a
         member's "probaton" would stay a word the embedding model cannot read."""
         targets = [w for w, n in counts.items() if n >= _COMMON and len(w) >= 3 and not w.isdigit()
-                   and not (w.endswith("in") and w + "g" in counts)]  # "sayin" is itself a typo
+                   and not _drops_g(w, counts)]  # "sayin" is itself a typo
         out: dict[str, str] = {}
         for word, n in counts.items():
             if (n > _RARE or len(word) < 4 or word.isdigit() or word in self.textspeak
-                    or (word.endswith("in") and word + "g" in counts) or is_english(word)):
+                    or _drops_g(word, counts) or is_english(word)):
                 continue
             near = [c for c in self._nearest(word, targets) if counts[c[0]] >= _MORE_COMMON * n]
             if near:
@@ -238,7 +243,7 @@ class Normaliser:
 
         Dropped g's ("strikin") are restored first; real English words are left alone.
         """
-        if word.endswith("in") and word + "g" in self.known and not is_english(word):
+        if _drops_g(word, self.known) and not is_english(word):
             return word + "g"  # even where a phrasing of ours drops it too: both meet at "-ing"
         if word in self.misspelt:
             return self.misspelt[word]

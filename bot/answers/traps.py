@@ -68,9 +68,6 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      rf"\b(\d+|{_NUMBER_WORDS})[- ](hours?|days?|weeks?|months?|years?|decades?|century)\b|"
      r"\b(for|in|within|over|after|lasts?|lasted|lasting) (a|an) (hour|day|week|month|year|decade)\b|"
      r"\b(overnight|indefinite|open-ended)\b"),
-    # A bare "who" is answered by whoever the claims describe ("private and voluntary sector
-    # organisations", "50,000 short-sentenced offenders"): it asks for names only of a group the
-    # claims count ("who are the three trust chairs"), see _which_of_counted.
     # "What is the reoffending rate" asks for a figure; "high reoffending rates" gives none.
     ("a rate",
      r"\b(what|whats|what's|how high) (is |was |are |were |will be |would be )?(the |their |its )?"
@@ -83,6 +80,9 @@ _PATTERNS = (  # (name, how a question asks for it, how a claim would contain it
      r"(\bword for word\b|\bverbatim\b|\b(full|whole|complete) (text|wording)\b|"
      r"\b(letter|statement|speech|words)\b.*\bin full\b)",
      r"(?!)"),
+    # A bare "who" is answered by whoever the claims describe ("private and voluntary sector
+    # organisations", "50,000 short-sentenced offenders"): it asks for names only of a group the
+    # claims count ("who are the three trust chairs"), see _which_of_counted.
     ("names",
      r"\bwhich (people|person|states|countries|regions|areas|ones)\b|"
      r"\b(which|what) (companies|company|firms|firm|organisations|organizations|ministers|"
