@@ -113,10 +113,15 @@ def test_probabilities_order_the_candidates_and_drive_the_outcome(engine: Engine
     ("ranked", "kind", "named"),
     [
         ([("a", 0.9), ("b", 0.05)], "answer", ["a"]),
-        ([("a", 0.3), ("b", 0.2), ("c", 0.01)], "clarify", ["a", "b"]),
+        ([("a", 0.3), ("b", 0.2), ("c", 0.005)], "clarify", ["a", "b"]),
         ([("a", 0.05), ("b", 0.01)], "decline", []),
         ([("decline:x", 0.8), ("a", 0.15)], "decline", ["decline:x", "a"]),
-        ([("a", 0.12), ("b", 0.02)], "decline", ["a"]),
+        ([("decline:x", 0.8), ("a", 0.05)], "decline", ["decline:x"]),
+        # A member who must tap anyway gets up to three choices, but never a long shot.
+        ([("a", 0.12), ("b", 0.02), ("c", 0.01)], "decline", ["a", "b", "c"]),
+        ([("a", 0.12), ("b", 0.009)], "decline", ["a"]),
+        # The filling does not make "did you mean" of a decline: 0.2 + 0.04 is under CLARIFY.
+        ([("a", 0.2), ("b", 0.04), ("c", 0.03)], "decline", ["a", "b", "c"]),
         # Estimates made one candidate at a time can overlap; only one can be right ("risk").
         ([("a", 0.5), ("b", 0.5), ("c", 0.3)], "clarify", ["a", "b", "c"]),
     ],
