@@ -139,6 +139,21 @@ async def test_decline_is_honest_and_recorded_without_identity(fake: FakeBotAPI,
     assert str(MEMBER) not in dump  # no user id stored anywhere, not even beside the question
 
 
+async def test_a_decline_keeps_its_topic_buttons_above_the_opt_in(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """The member's one tap: "Tell me when there's an answer" is added below the closest
+    topics, never instead of them, and a topic tapped shows its card."""
+    near_misses = ["how much of the service goes to outside firms", "what did the minister say",
+                   "what happens next", "what did the general secretary say after the vote"]
+    declined = [r for r in map(bot.engine.ask, near_misses) if r.kind == "decline" and r.offered]
+    assert declined, "no question declined with topics"
+    question, topics = declined[0].question, declined[0].offered
+    reply = await ask(fake, question)
+    assert [label for label, _ in buttons(reply)] == [f.title for f in topics] + [TELL_ME]
+    fake.press_button(reply, buttons(reply)[0][1], user_id=MEMBER)
+    card = (await fake.wait_for_sent(2, chat_id=MEMBER))[1]
+    assert card["text"] == bot.engine.fact(topics[0].id).text
+
+
 # ---------------------------------------------------------------- odd input
 
 

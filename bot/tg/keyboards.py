@@ -58,9 +58,11 @@ def announcement(ann_id: int, *actions: tuple[str, str]) -> InlineKeyboardMarkup
 TELL_ME = "🔔 Tell me when there's an answer"
 
 
-def tell_me(gap_id: int) -> InlineKeyboardMarkup:
-    """The opt-in under a decline: one chat id and one gap, deleted once told."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(TELL_ME, callback_data=callbacks.tell_me(gap_id))]])
+def decline(reply: Reply, gap_id: int) -> InlineKeyboardMarkup:
+    """A private decline's closest topics, then the opt-in below them (one chat id and one
+    gap, deleted once told): asking to be told must not cost the member the one tap."""
+    opt_in = [InlineKeyboardButton(TELL_ME, callback_data=callbacks.tell_me(gap_id))]
+    return InlineKeyboardMarkup([*_fact_rows(reply.offered), opt_in])
 
 
 def fact_preview(number: int, save: str = "save", cancel: str = "cancel") -> InlineKeyboardMarkup:

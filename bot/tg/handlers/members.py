@@ -63,14 +63,14 @@ async def reply_with(message: Message, reply: Reply, markup: InlineKeyboardMarku
 
 async def answer_question(message: Message, context: BotContext, question: str) -> None:
     """Ask the engine and reply; a decline is recorded for the gap report, without identity,
-    and in a private chat offers "Tell me when there's an answer"."""
+    and in a private chat offers "Tell me when there's an answer" below its topic buttons."""
     services = context.services
     reply = services.engine.ask(question)
     markup = None
     if reply.kind == "decline":
         gap_id = await off_loop(services.store.record_gap, question)
         if gap_id is not None and message.chat.type == ChatType.PRIVATE:
-            markup = keyboards.tell_me(gap_id)
+            markup = keyboards.decline(reply, gap_id)
     log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
     await reply_with(message, reply, markup)
 
