@@ -83,7 +83,8 @@ def decide(ranked: list[tuple[str, float]], facts: Container[str],
     """The outcome for candidates ranked by probability, and the entries it names.
 
     answer: [the fact]; clarify: the facts to offer; decline: the matched decline example
-    first (if any), then plausibly related facts to show as topics.
+    first (if any), then the facts to show as topics. Buttons come only when the best fact
+    is plausibly related (RELATED), and are then filled to three (ALSO).
     """
     total = sum(q for _, q in ranked)
     if total > 1.0:  # only one can be right: estimates made one candidate at a time overlap
