@@ -113,6 +113,9 @@ def test_probabilities_order_the_candidates_and_drive_the_outcome(engine: Engine
     ("ranked", "kind", "named"),
     [
         ([("a", 0.9), ("b", 0.05)], "answer", ["a"]),
+        # A runner-up plausibly right is named after the answer (a related button, first).
+        ([("a", 0.6), ("b", 0.2), ("c", 0.1)], "answer", ["a", "b"]),
+        ([("a", 0.6), ("decline:x", 0.2)], "answer", ["a"]),
         ([("a", 0.3), ("b", 0.2), ("c", 0.005)], "clarify", ["a", "b"]),
         ([("a", 0.05), ("b", 0.01)], "decline", []),
         ([("decline:x", 0.8), ("a", 0.15)], "decline", ["decline:x", "a"]),

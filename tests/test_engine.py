@@ -113,6 +113,37 @@ def test_a_phrasing_asked_word_for_word_is_answered_with_its_own_fact(engine: En
     assert missed == []
 
 
+# Questions between two facts, worded unlike any phrasing (an exact phrasing is answered surely).
+BETWEEN_TWO = [
+    "so why is napo against the privatisation plans",
+    "how many contract packages will there be",
+    "how much are the contracts worth and how many areas",
+    "what did the minister say about the strike",
+    "what did the justice minister say about the status quo then",
+]
+
+
+def test_an_answer_less_than_sure_offers_its_runner_up_first(engine: Engine) -> None:
+    """Half the wrong answers in cross-validation have the right fact as runner-up: it leads
+    the related buttons, and the fact's own related topics follow in their order."""
+    unsure = [(q, m) for q in BETWEEN_TWO if (m := engine.match(q)).runner_up is not None]
+    assert unsure, "no question had a runner-up"
+    for question, match in unsure:
+        assert match.fact is not None and match.runner_up is not None and match.runner_up != match.fact
+        reply = engine.ask(question)
+        assert reply.answered and reply.fact == match.fact
+        curated = [engine.kb.facts[r] for r in match.fact.related if r in engine.kb.facts]
+        assert list(reply.related) == [match.runner_up] + [f for f in curated if f != match.runner_up]
+
+
+def test_a_sure_answer_keeps_its_own_related_topics(engine: Engine) -> None:
+    fact = engine.kb.facts["ballot-result"]
+    match = engine.match(fact.phrasings[0])
+    assert match.fact == fact and match.runner_up is None
+    related = [f.id for f in engine.ask(fact.phrasings[0]).related]
+    assert related == [r for r in fact.related if r in engine.kb.facts]
+
+
 def test_load_another_directory(tmp_path: Path, write_kb: KbWriter) -> None:
     engine = Engine.load(write_kb(tmp_path))
     assert engine.kb.texts.union == "FST"

@@ -74,6 +74,7 @@ class Match:
     unknown: tuple[str, ...] = ()
     decline: Decline | None = None  # the decline example this question matched
     related: tuple[Fact, ...] = ()  # for a decline: plausibly related topics
+    runner_up: Fact | None = None  # for an answer: another fact plausibly right, one tap away
     focus: str = ""  # the part of a long message the verdict was reached on
     unsure: bool = False  # decided without the second reading it would have had
 
@@ -82,9 +83,10 @@ def decide(ranked: list[tuple[str, float]], facts: Container[str],
            answer: float = ANSWER) -> tuple[Kind, list[str]]:
     """The outcome for candidates ranked by probability, and the entries it names.
 
-    answer: [the fact]; clarify: the facts to offer; decline: the matched decline example
-    first (if any), then the facts to show as topics. Buttons come only when the best fact
-    is plausibly related (RELATED), and are then filled to three (ALSO).
+    answer: the fact, then the runner-up if it too is plausibly related (RELATED), to offer
+    first among the related buttons; clarify: the facts to offer; decline: the matched
+    decline example first (if any), then the facts to show as topics. Buttons come only when
+    the best fact is plausibly related, and are then filled to three (ALSO).
     """
     total = sum(q for _, q in ranked)
     if total > 1.0:  # only one can be right: estimates made one candidate at a time overlap
@@ -95,7 +97,7 @@ def decide(ranked: list[tuple[str, float]], facts: Container[str],
     if top not in facts:
         return "decline", ([top] if p >= RELATED else []) + [e for e, _ in buttons]
     if p >= answer:
-        return "answer", [top]
+        return "answer", [top] + [e for e, q in ranked[1:] if q >= RELATED and e in facts][:1]
     if buttons and sum(q for _, q in buttons if q >= RELATED) >= CLARIFY:
         return "clarify", [e for e, _ in buttons]
     return "decline", [e for e, _ in buttons]
@@ -292,7 +294,8 @@ class Matcher:
         p = ranked[0][1]
         facts = tuple(self.kb.facts[e] for e in named if e in self.kb.facts)
         if kind == "answer":
-            return Match("answer", question, facts[0], round(p, 4), unknown=unknown, unsure=unsure)
+            return Match("answer", question, facts[0], round(p, 4), unknown=unknown, unsure=unsure,
+                         runner_up=facts[1] if len(facts) > 1 else None)
         if kind == "clarify":
             return Match("clarify", question, None, round(p, 4), facts, unknown=unknown, unsure=unsure)
         decline = self.declines.get(named[0]) if named else None
