@@ -35,11 +35,16 @@ DEV = ROOT.parent / "shared" / "eval" / "dev-questions.yaml"
 PRACTICE = ROOT.parent / "shared" / "eval" / "practice-questions.yaml"
 
 
+def asked_in(path: Path) -> list[str]:
+    """The questions of one of ../shared/eval's question sets."""
+    return [item["q"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
 def questions() -> list[str]:
     """The dev set's questions when it is there, else the project's own from the matcher's
     tests (answerable, off-topic, uncovered and small talk, as members type them)."""
     if DEV.exists():
-        return [item["q"] for item in yaml.safe_load(DEV.read_text(encoding="utf-8"))]
+        return asked_in(DEV)
     from tests import test_matcher as t
 
     return [q for q, _ in t.ANSWERS] + t.OFF_TOPIC + t.IN_DOMAIN_UNKNOWN + [q for q, _ in t.SMALLTALK]
@@ -116,7 +121,7 @@ def main() -> int:
         print(f"{label:<16}{len(big.facts):>7}{phrasings:>11}{build:>10.0f}{med:>11.3f}{p99:>9.3f}"
               f"{worst:>9.2f}{mean:>9.3f}")
     if PRACTICE.exists():
-        practice = [item["q"] for item in yaml.safe_load(PRACTICE.read_text(encoding="utf-8"))]
+        practice = asked_in(PRACTICE)
         med, p99, worst, mean = latency(shipped, practice, args.rounds)
         print(f"shipped, the practice set's {len(practice)} questions: median {med:.3f} ms, "
               f"p99 {p99:.3f} ms, max {worst:.2f} ms, mean {mean:.3f} ms")
