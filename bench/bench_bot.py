@@ -1,7 +1,11 @@
 """Message-to-reply latency and sustained answer rate of the real bot over the fake Bot API,
 against a bare echo bot on the same harness, so the figures come as a ratio.
 
-    python bench/bench_bot.py [--latency N] [--burst N] [--rounds N]
+    python bench/bench_bot.py [--latency N] [--burst N] [--rounds N] [--questions SET.yaml]
+
+It replays the dev set's questions (or, without ../shared, the project's own); --questions
+replays another set in the same format, such as the practice set, whose members' wording
+takes the engine's second reading twice as often.
 
 Both run without the rate limiter (it would only measure Telegram's limits). Targets:
 median latency within 2x of the echo bot (the answer engine's budget: embeddings and a
@@ -24,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
-from bench.bench_matcher import questions  # noqa: E402
+from bench.bench_matcher import asked_in, questions  # noqa: E402
 from bot.answers.engine import Engine  # noqa: E402
 from tests.support.fakebotapi import FakeBotAPI  # noqa: E402
 from tests.support.harness import RunningBot  # noqa: E402
@@ -94,12 +98,12 @@ async def bot_round(engine: Engine, qs: list[str], n_latency: int, burst: int) -
                 await bot.stop()
 
 
-async def main_async(n_latency: int, burst: int, rounds: int) -> None:
+async def main_async(n_latency: int, burst: int, rounds: int, asked: Path | None) -> None:
     """Echo and bot alternate, so a machine that slows down midway slows both alike."""
-    qs = [q for q in questions() if q.strip()]
+    qs = [q for q in (asked_in(asked) if asked else questions()) if q.strip()]
     engine = Engine.load()
-    print(f"{rounds} rounds of: {n_latency} one-at-a-time questions, then a burst of {burst}; "
-          "no rate limiter")
+    print(f"{rounds} rounds of: {n_latency} one-at-a-time questions, then a burst of {burst}, "
+          f"drawn from {len(qs)} ({asked.name if asked else 'the default set'}); no rate limiter")
     print(f"{'round':<7}{'echo ms':>9}{'bot ms':>9}{'ratio':>8}{'echo/s':>9}{'bot/s':>8}")
     ratios, rates = [], []
     for k in range(rounds):
@@ -120,8 +124,9 @@ def main() -> int:
     parser.add_argument("--latency", type=int, default=300)
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--questions", type=Path, help="a question set to replay (default: the dev set)")
     args = parser.parse_args()
-    asyncio.run(main_async(args.latency, args.burst, args.rounds))
+    asyncio.run(main_async(args.latency, args.burst, args.rounds, args.questions))
     return 0
 
 
