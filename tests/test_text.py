@@ -266,6 +266,12 @@ def test_a_typo_in_the_knowledge_base_is_corrected_to_the_word_it_misspells() ->
     assert norm.misspelt == {"probaton": "probation"}
 
 
+def test_a_members_typo_nearest_to_one_of_ours_ends_at_the_word_both_misspell() -> None:
+    # "probatn" is one edit from our typo "probaton" and two from "probation".
+    norm = Normaliser(Vocabulary(), ["the probation service"] * 5 + ["who runs probaton now"])
+    assert norm.words("who runs probatn") == ["who", "runs", "probation"]
+
+
 @pytest.mark.parametrize(("texts", "word"), [
     (["napo strike"] * 5 + ["napos strike"] * 2, "napos"),  # used as often as it is rare: no typo
     (["grayling plans"] * 5 + ["graylin"], "graylin"),  # near, but a dropped g first

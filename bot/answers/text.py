@@ -241,7 +241,10 @@ class Normaliser:
     def _correct_uncached(self, word: str) -> str:
         """Nearest known word within one edit (two for long words), else the word itself.
 
-        Dropped g's ("strikin") are restored first; real English words are left alone.
+        Dropped g's ("strikin") are restored first; real English words are left alone. A
+        member's typo nearest to one of our own typos ends where ours does, at the word it
+        misspells: "contrcts" is one edit from our "contarcts" as from "contracts", and the
+        embedding models can read only the latter.
         """
         if _drops_g(word, self.known) and not is_english(word):
             return word + "g"  # even where a phrasing of ours drops it too: both meet at "-ing"
@@ -252,7 +255,10 @@ class Normaliser:
         if is_english(word):
             return word
         near = self._nearest(word, self._known_list)
-        return self._closest(word, near) if near else word
+        if not near:
+            return word
+        closest = self._closest(word, near)
+        return self.misspelt.get(closest, closest)
 
     def words(self, text: str) -> list[str]:
         """Normalised words (not yet stemmed), with spelling corrected; stopwords kept."""
