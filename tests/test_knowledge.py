@@ -19,6 +19,7 @@ from tests.support.knowledge import (
     MINI_FACTS,
     MINI_SOURCES,
     MINI_TEXTS,
+    ROOT,
     SEEDS,
     KbWriter,
     line_of,
@@ -51,6 +52,17 @@ def test_no_phrasing_is_a_question_from_the_eval_sets(kb: KnowledgeBase) -> None
     # Compared as word tokens, so case and punctuation do not hide a copy.
     asked = {" ".join(tokens(item["q"])) for name in ("dev-questions.yaml", "practice-questions.yaml")
              for item in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))}
+    ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
+    ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
+    assert [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked] == []
+
+
+def test_the_fresh_wordings_stay_out_of_the_knowledge_base(kb: KnowledgeBase) -> None:
+    # bench/fresh_wordings.py measures wordings the index has never seen: one copied into a
+    # phrasing would only measure the copy. Each is keyed by a fact of the shipped base.
+    fresh = yaml.safe_load((ROOT / "bench" / "fresh-wordings.yaml").read_text(encoding="utf-8"))
+    assert set(fresh) <= set(kb.facts) and sum(len(qs) for qs in fresh.values()) > 400
+    asked = {" ".join(tokens(q)) for qs in fresh.values() for q in qs}
     ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
     ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
     assert [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked] == []
