@@ -177,6 +177,23 @@ def test_short_phrasings_are_asked_without_their_near_copies_only_from_three_wor
     assert any(n < cal.NEAR_FROM for n in lengths.values())
 
 
+def test_some_phrasings_are_also_asked_with_a_word_no_entry_knows(engine: Engine) -> None:
+    """Members' wordings often hold a word the base never uses: on its own, such a word must not
+    teach the model "not covered", so some phrasings are asked with one added, as their fact's."""
+    matcher = engine.matcher
+    first = matcher.entries[0]
+    assert first.id in engine.kb.facts
+    asked = itertools.takewhile(lambda qc: qc[0].entry == first.id, cal.leave_out_questions(matcher))
+    padded = [(q, cands) for q, cands in asked if q.padded]
+    long_enough = {i for i, p in enumerate(first.phrasings)
+                   if len(matcher.terms(matcher.norm.words(p))[0]) >= cal.NEAR_FROM}
+    assert 0 < len(padded) <= len(long_enough) // cal.PADDED + 1
+    unknown_english = FEATURES.index("unknown_english")
+    for q, cands in padded:
+        assert q.answerable and q.near and q.phrasing in long_enough
+        assert all(c.row[unknown_english] > 0 for c in cands)  # the added word: in no entry
+
+
 def test_the_answer_engine_imports_neither_telegram_nor_sqlite() -> None:
     banned = {"telegram", "sqlite3"}
     for path in ANSWERS_DIR.rglob("*.py"):

@@ -29,7 +29,7 @@ async def test_taps_become_candidates_that_organisers_approve_or_reject(
     fake: FakeBotAPI, bot: RunningBot
 ) -> None:
     store = bot.services.store
-    asked = "what about the public"
+    asked = "what about risk"  # vague: "Did you mean" with both facts below
     await tap(fake, asked, "public-safety-concerns")
     await tap(fake, asked, "public-safety-concerns", user=OTHER)
     await tap(fake, asked, "national-probation-service")
