@@ -52,9 +52,19 @@ def test_same_question_in_other_words_groups(grouper: GapGrouper, wordings: tupl
     ("will striking affect my pension", "can i take annual leave on strike day"),
     ("how do i join napo", "whats the napo head office phone number"),
     ("is the tube strike on tomorrow", "when is the royal mail strike"),
+    ("will there be more strikes", "off sick during the strike what do i do"),
 ])
 def test_different_topics_do_not_group(grouper: GapGrouper, a: str, b: str) -> None:
     assert len(grouper.group(asked(a, b))) == 2
+
+
+def test_a_wording_of_one_common_word_links_no_topics_together(grouper: GapGrouper) -> None:
+    # "will there be more strikes" is all in "off sick during the strike", and in "do i have to
+    # tell my manager im striking": containing only a word every union question has must not
+    # chain those two into one gap through it.
+    gaps = grouper.group(asked("will there be more strikes", "off sick during the strike what do i do",
+                               "do i have to tell my manager im striking"))
+    assert len(gaps) == 3
 
 
 def test_gaps_are_numbered_most_asked_first_with_the_latest_day(grouper: GapGrouper) -> None:

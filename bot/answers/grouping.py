@@ -77,14 +77,18 @@ class GapGrouper:
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> float:
         """How alike two wordings' content stems are, 0..1: the larger of the rarity-weighted
-        overlap (half Dice, half containment of the smaller) and discounted fuzzy similarity."""
+        overlap (half Dice, half containment of the smaller, which must say enough to count)
+        and discounted fuzzy similarity."""
         if not a or not b:
             return 0.0
         sa, sb = set(a), set(b)
         fuzzy = fuzz.token_sort_ratio(" ".join(sorted(sa)), " ".join(sorted(sb))) / 100
         wa, wb = sum(map(self.weight, sa)), sum(map(self.weight, sb))
         shared = sum(map(self.weight, sa & sb))
-        overlap = 0.5 * (2 * shared / (wa + wb)) + 0.5 * (shared / min(wa, wb))
+        # Containing the smaller wording counts in full only if it says as much as a word no
+        # fact knows: "will there be more strikes" is all in "off sick during the strike", yet
+        # it is not that question (and through it every strike question would chain together).
+        overlap = 0.5 * (2 * shared / (wa + wb)) + 0.5 * (shared / max(min(wa, wb), self._unknown))
         return max(FUZZY_DISCOUNT * fuzzy, overlap)
 
     def group(self, asked: Sequence[Asked]) -> list[Gap]:
