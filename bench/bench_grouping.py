@@ -16,11 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers.engine import Engine
-from bot.answers.grouping import GapGrouper
-from bot.storage import GapQuestion
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this checkout's bot/, not whichever is installed
+
+from bot.answers.engine import Engine  # noqa: E402
+from bot.answers.grouping import GapGrouper  # noqa: E402
+from bot.storage import GapQuestion  # noqa: E402
 
 
 def load(path: Path) -> list[tuple[str, str]]:
