@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.answers.features import FEATURES, candidates
+from bot.answers.features import FEATURES, Candidate, candidates
 from bot.answers.lexical import Held
 from bot.answers.semantic import cache_dir
 from bot.answers.text import asking_kind, english, stem
@@ -217,20 +217,21 @@ def leave_out_questions(matcher: Matcher) -> Iterator[tuple[Question, list]]:
             k += 1
             if strangers and k % PADDED == 0 and len(stems) >= NEAR_FROM and entry.id in matcher.kb.facts:
                 padded = [strangers[(k + len(strangers) // 2) % len(strangers)], *words]
-                p_stems, p_dictionary = matcher.terms(padded)
-                cands = candidates(lex, sem, p_stems, sem.embedder.encode([" ".join(padded)])[0],
-                                   Held(entry.id, near[i]), matcher.decline_ids, p_dictionary,
-                                   asking_kind(padded))
+                cands = _reworded(matcher, padded, Held(entry.id, near[i]))
                 if cands:
                     yield Question(entry.id, i, True, near=True, padded=True), cands
             if swapped is not None:
-                s_stems, s_dictionary = matcher.terms(swapped)
-                s_vector = sem.embedder.encode([" ".join(swapped)])[0]
-                held = Held(entry.id, near[i])
-                cands = candidates(lex, sem, s_stems, s_vector, held, matcher.decline_ids, s_dictionary,
-                                   asking_kind(swapped))
+                cands = _reworded(matcher, swapped, Held(entry.id, near[i]))
                 if cands:
                     yield Question(entry.id, i, False, swapped=True), cands
+
+
+def _reworded(matcher: Matcher, words: list[str], held: Held) -> list[Candidate]:
+    """Candidates for a phrasing the fit changed (a word swapped or added): its words are
+    read and embedded afresh, as a member's question would be."""
+    stems, dictionary = matcher.terms(words)
+    return candidates(matcher.lexical, matcher.semantic, stems, matcher.semantic.query(" ".join(words)),
+                      held, matcher.decline_ids, dictionary, asking_kind(words))
 
 
 def training_set(matcher: Matcher) -> tuple[np.ndarray, np.ndarray, list[Question], list[list[str]]]:
