@@ -1,11 +1,16 @@
 """Message-to-reply latency and sustained answer rate of the real bot over the fake Bot API,
 against a bare echo bot on the same harness, so the figures come as a ratio.
 
-    python bench/bench_bot.py [--latency N] [--burst N] [--rounds N] [--questions SET.yaml]
+    python bench/bench_bot.py [--latency N] [--burst N] [--rounds N] [--questions SET.yaml] [--rtt MS]
 
 It replays the dev set's questions (or, without ../shared, the project's own); --questions
 replays another set in the same format, such as the practice set, whose members' wording
 takes the engine's second reading twice as often.
+
+--rtt makes the fake Bot API take that long over every call but getUpdates, as the real one
+does from a server some way off: then what counts is how many replies are on their way at
+once (the echo bot, like PTB by default, has one; ours, once a reply has taken 20 ms, one
+per chat: bot/tg/ordering.py).
 
 Both run without the rate limiter (it would only measure Telegram's limits). Targets:
 median latency within 2x of the echo bot (the answer engine's budget: embeddings and a
@@ -77,9 +82,10 @@ async def measure(fake: FakeBotAPI, qs: list[str], n_latency: int, burst: int) -
     return latencies, burst / (time.perf_counter() - start)
 
 
-async def echo_round(qs: list[str], n_latency: int, burst: int) -> tuple[list[float], float]:
+async def echo_round(qs: list[str], n_latency: int, burst: int, rtt: float) -> tuple[list[float], float]:
     """The floor: the echo bot on a fresh fake Bot API."""
     async with FakeBotAPI() as fake:
+        fake.latency = rtt
         echo = await EchoBot(fake).start()
         try:
             return await measure(fake, qs, n_latency, burst)
@@ -87,10 +93,12 @@ async def echo_round(qs: list[str], n_latency: int, burst: int) -> tuple[list[fl
             await echo.stop()
 
 
-async def bot_round(engine: Engine, qs: list[str], n_latency: int, burst: int) -> tuple[list[float], float]:
+async def bot_round(engine: Engine, qs: list[str], n_latency: int, burst: int,
+                    rtt: float) -> tuple[list[float], float]:
     """The real bot, with a fresh store, on a fresh fake Bot API."""
     with tempfile.TemporaryDirectory() as data:
         async with FakeBotAPI() as fake:
+            fake.latency = rtt
             bot = await RunningBot(fake, Path(data), engine, rate_limit=False).start()
             try:
                 return await measure(fake, qs, n_latency, burst)
@@ -98,17 +106,18 @@ async def bot_round(engine: Engine, qs: list[str], n_latency: int, burst: int) -
                 await bot.stop()
 
 
-async def main_async(n_latency: int, burst: int, rounds: int, asked: Path | None) -> None:
+async def main_async(n_latency: int, burst: int, rounds: int, asked: Path | None, rtt: float) -> None:
     """Echo and bot alternate, so a machine that slows down midway slows both alike."""
     qs = [q for q in (asked_in(asked) if asked else questions()) if q.strip()]
     engine = Engine.load()
     print(f"{rounds} rounds of: {n_latency} one-at-a-time questions, then a burst of {burst}, "
-          f"drawn from {len(qs)} ({asked.name if asked else 'the default set'}); no rate limiter")
+          f"drawn from {len(qs)} ({asked.name if asked else 'the default set'}); no rate limiter; "
+          f"Bot API round trip {rtt * 1000:.0f} ms")
     print(f"{'round':<7}{'echo ms':>9}{'bot ms':>9}{'ratio':>8}{'echo/s':>9}{'bot/s':>8}")
     ratios, rates = [], []
     for k in range(rounds):
-        echo_latencies, echo_rate = await echo_round(qs, n_latency, burst)
-        latencies, rate = await bot_round(engine, qs, n_latency, burst)
+        echo_latencies, echo_rate = await echo_round(qs, n_latency, burst, rtt)
+        latencies, rate = await bot_round(engine, qs, n_latency, burst, rtt)
         echo_med, med = statistics.median(echo_latencies), statistics.median(latencies)
         ratios.append(med / echo_med)
         rates.append(rate)
@@ -125,8 +134,9 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=Path, help="a question set to replay (default: the dev set)")
+    parser.add_argument("--rtt", type=float, default=0.0, help="Bot API round trip in ms (default 0)")
     args = parser.parse_args()
-    asyncio.run(main_async(args.latency, args.burst, args.rounds, args.questions))
+    asyncio.run(main_async(args.latency, args.burst, args.rounds, args.questions, args.rtt / 1000))
     return 0
 
 

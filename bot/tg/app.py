@@ -51,6 +51,7 @@ from bot.tg.handlers import (
     scheduling,
     subscriptions,
 )
+from bot.tg.ordering import PerChatOrder
 from bot.tg.ratelimit import RetryingRateLimiter, best_effort
 from bot.tg.updates import job_queue_of
 
@@ -86,6 +87,8 @@ def build_application(settings: Settings, engine: Engine, store: Store | None = 
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEWS))
         .context_types(CONTEXT_TYPES)
+        # Members side by side, each chat's updates in order (ordering.py says why).
+        .concurrent_updates(PerChatOrder())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

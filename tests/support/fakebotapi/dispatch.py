@@ -7,6 +7,7 @@ observation lists (``calls``, ``errors``) and wakes its waiters.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -22,7 +23,7 @@ from tests.support.fakebotapi.http import Answer, Connection, Request
 
 _LOG = logging.getLogger("fakebotapi")
 
-FAULT_KINDS = ("429", "500", "502", "400", "403", "drop", "drop_after", "hang")
+FAULT_KINDS = ("429", "500", "502", "400", "403", "drop", "drop_after", "hang", "slow")
 
 # Parameters that are plain strings on the wire and must never be JSON-decoded
 # (PTB JSON-encodes every non-str value but sends str values raw, so "123" as text
@@ -72,6 +73,7 @@ class Fault:
     retry_after: int
     description: str | None
     chat_ids: frozenset[int] | None = None  # only requests to these chats (None: any)
+    delay: float = 0.0  # "slow": seconds before the call is performed and answered
 
 
 class Dispatcher:
@@ -87,6 +89,7 @@ class Dispatcher:
     _methods: dict[str, tuple[str, MethodImpl]]
     _notify: Callable[[], None]
     on_request: RequestHook | None
+    latency: float = 0.0  # seconds every call but getUpdates takes, like a distant Telegram
 
     def fail_next(
         self,
@@ -97,18 +100,20 @@ class Dispatcher:
         *,
         description: str | None = None,
         chat_ids: frozenset[int] | None = None,
+        delay: float = 1.0,
     ) -> None:
         """Make the next ``count`` calls of ``method`` fail.
 
         kinds: "429" (Too Many Requests with retry_after), "500"/"502", "400"/"403"
         (with ``description``), "drop" (close the connection without answering),
         "drop_after" (perform the method, then drop - "Telegram took it but we never
-        heard back"), "hang" (never answer; the client's read timeout fires).
+        heard back"), "hang" (never answer; the client's read timeout fires), "slow"
+        (perform and answer the call after ``delay`` seconds, like a distant server).
         ``chat_ids`` limits the fault to requests whose ``chat_id`` is one of them.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
-        self._faults.append(Fault(method.lower(), kind, count, retry_after, description, chat_ids))
+        self._faults.append(Fault(method.lower(), kind, count, retry_after, description, chat_ids, delay))
 
     async def _handle_http(self, conn: Connection, request: Request) -> Answer:
         """Route one HTTP request; None means "drop the connection"."""
@@ -150,7 +155,12 @@ class Dispatcher:
         hook = self.on_request(name, params) if self.on_request is not None else None
         if hook == "drop":
             raise Dropped
+        if self.latency and name != "getUpdates":
+            await asyncio.sleep(self.latency)
         fault = self._take_fault(name, params)
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+            fault = None
         if fault is not None and fault.kind != "drop_after":
             return await self._apply_fault(conn, name, params, fault)
         try:
