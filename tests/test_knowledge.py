@@ -46,15 +46,20 @@ def test_shipped_knowledge_base_passes_the_strict_check(engine: Engine) -> None:
 EVAL = SEEDS.parent / "eval"
 
 
+def copied_into(kb: KnowledgeBase, asked: set[str]) -> list[tuple[str, str]]:
+    """(entry, phrasing) of every fact or decline phrasing that is one of `asked`, compared as
+    word tokens (joined by spaces), so case and punctuation do not hide a copy."""
+    ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
+    ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
+    return [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked]
+
+
 @pytest.mark.skipif(not EVAL.is_dir(), reason="the question sets are not beside this checkout")
 def test_no_phrasing_is_a_question_from_the_eval_sets(kb: KnowledgeBase) -> None:
     # They measure the engine; a phrasing copied from them would only measure the copy.
-    # Compared as word tokens, so case and punctuation do not hide a copy.
     asked = {" ".join(tokens(item["q"])) for name in ("dev-questions.yaml", "practice-questions.yaml")
              for item in yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))}
-    ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
-    ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
-    assert [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked] == []
+    assert copied_into(kb, asked) == []
 
 
 def test_the_fresh_wordings_stay_out_of_the_knowledge_base(kb: KnowledgeBase) -> None:
@@ -63,9 +68,7 @@ def test_the_fresh_wordings_stay_out_of_the_knowledge_base(kb: KnowledgeBase) ->
     fresh = yaml.safe_load((ROOT / "bench" / "fresh-wordings.yaml").read_text(encoding="utf-8"))
     assert set(fresh) <= set(kb.facts) and sum(len(qs) for qs in fresh.values()) > 400
     asked = {" ".join(tokens(q)) for qs in fresh.values() for q in qs}
-    ours = [(f.id, p) for f in kb.facts.values() for p in f.phrasings]
-    ours += [(d.id, p) for d in kb.declines for p in d.phrasings]
-    assert [(eid, p) for eid, p in ours if " ".join(tokens(p)) in asked] == []
+    assert copied_into(kb, asked) == []
 
 
 def test_shipped_sources_are_the_two_articles_with_their_real_dates(kb: KnowledgeBase) -> None:

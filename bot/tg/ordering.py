@@ -68,35 +68,28 @@ class PerChatOrder(BaseUpdateProcessor):
         self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this chat's earlier updates, then for a running place, then run."""
+        """Wait for this chat's earlier updates, then for a running place, then run, holding
+        the turn until the update ends or `handoff` seconds pass."""
         key = ordering_key(update)
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
+        task: asyncio.Future[Any] | None = None
         try:
             async with lock, self._running:
-                task = await self._start(coroutine)
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    task.cancel()
-                    raise
+                async with self._turn:
+                    task = asyncio.ensure_future(coroutine)
+                    await asyncio.wait({task}, timeout=self.handoff)
+                await task
+        except asyncio.CancelledError:
+            if task is not None:
+                task.cancel()
+            raise
         finally:
             lock, users = self._locks[key]
             if users == 1:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-    async def _start(self, coroutine: Awaitable[Any]) -> asyncio.Future[Any]:
-        """Run `coroutine`, holding the turn until it ends or `handoff` seconds pass."""
-        async with self._turn:
-            task = asyncio.ensure_future(coroutine)
-            try:
-                await asyncio.wait({task}, timeout=self.handoff)
-            except asyncio.CancelledError:
-                task.cancel()
-                raise
-        return task
 
     @property
     def chats_in_progress(self) -> int:
