@@ -31,6 +31,7 @@ class BotProcess:
     data_dir: Path
     env_extra: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # default: next to DATA_DIR
+    argv: tuple[str, ...] = ("-m", "bot", "run")  # what the interpreter runs
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
 
@@ -59,7 +60,7 @@ class BotProcess:
         polls = self.fake.arrived["getupdates"]
         with self.log.open("wb") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=ROOT, env=self.env(),
+                sys.executable, *self.argv, cwd=ROOT, env=self.env(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=asyncio.subprocess.STDOUT,
             )
         if wait:
