@@ -208,6 +208,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None,
             # `ask wot was the turnot` unquoted is one question, not four; `ask "  "` is a
             # blank question, which gets the engine's polite reply, not a wait on stdin.
             question = " ".join(args.question)
+            if not args.question and stdin.isatty():  # else it would wait with no word said
+                example = (engine.kb.texts.examples or ("your question",))[0]
+                stderr.write("Type a question and press Enter, one a line; Ctrl-D to finish. "
+                             f"Or: python -m bot ask \"{example}\"\n")
             return _ask(engine, [question] if args.question else [], args.json, stdin, stdout)
         return _chat(engine, stdin, stdout)
     except KnowledgeErrors as exc:

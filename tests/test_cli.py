@@ -63,6 +63,22 @@ def test_ask_reads_stdin_when_no_question_given(kb: KnowledgeBase) -> None:
     assert kb.texts.decline in out
 
 
+class Terminal(io.StringIO):
+    """Standard input that is a person at a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ask_without_a_question_at_a_terminal_says_what_it_waits_for(kb: KnowledgeBase) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["ask"], stdin=Terminal("when is the strike\n"), stdout=out, stderr=err) == 0
+    assert "one a line" in err.getvalue() and kb.texts.examples[0] in err.getvalue()
+    assert kb.facts["strike-timing"].answer in out.getvalue()
+    _, _, piped = run(["ask"], stdin="when is the strike\n")
+    assert piped == ""  # piped questions (the scorer's) get no prompt
+
+
 def test_ask_json_writes_one_object_per_stdin_line_in_order(kb: KnowledgeBase) -> None:
     questions = ["when is the strike", "", "hi", "risk", "is there strike pay", "   "]
     code, out, err = run(["ask", "--json"], stdin="\n".join(questions) + "\n")

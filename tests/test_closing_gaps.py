@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.tg.access import REFUSAL
 from bot.tg.handlers.gaps import TOLD_KEPT
 from bot.tg.handlers.organiser_facts import TOLD
+from bot.tg.keyboards import TELL_ME
 from tests.support.dialogue import press, say, with_bold
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import MEMBER, RunningBot
@@ -110,6 +111,21 @@ async def save_gap(fake: FakeBotAPI, text: str = ANSWER, n: int = 1) -> tuple[di
     save = next(data for label, data in buttons(wordings) if "Save" in label)
     saved, _ = await press(fake, wordings, save, n=n)
     return wordings, saved
+
+
+async def test_a_partial_answer_is_a_gap_too(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """"The reports don't give the date" answers nothing: organisers see it in /gaps, and the
+    member may ask to be told, below the related facts."""
+    question = "what date is the strike"
+    reply = bot.engine.ask(question)
+    assert reply.kind == "partial" and not reply.answered
+    [first] = await say(fake, question, user=MEMBER)
+    assert first["text"] == reply.text
+    labels = [label for label, _ in buttons(first)]
+    assert labels == [f.title for f in reply.related[:3]] + [TELL_ME]
+    assert [g.question for g in bot.services.store.gap_questions()] == [question]
+    [kept], _ = await press(fake, first, buttons(first)[-1][1], user=MEMBER)
+    assert kept["text"] == TOLD_KEPT
 
 
 async def test_save_refuses_what_check_would_refuse_and_says_why(fake: FakeBotAPI, bot: RunningBot) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -210,3 +210,33 @@ def test_a_long_message_costs_one_slow_reading(engine: Engine, message: str,
     match = engine.match(message)
     assert len(calls) == 1
     assert " ".join(calls[0]) == " ".join(engine.matcher.norm.words(match.focus))
+
+
+def test_every_example_question_is_answered(engine: Engine) -> None:
+    """/start offers them as buttons and /help quotes them: each must get an answer."""
+    assert engine.kb.texts.examples
+    assert [e for e in engine.kb.texts.examples if not engine.ask(e).answered] == []
+    assert not [w for w in engine.consistency_warnings() if "example question" in w.reason]
+
+
+def test_an_unanswered_example_question_is_a_check_warning(engine: Engine) -> None:
+    texts = replace(engine.kb.texts, examples=("who won the football last night", "when is the strike?"))
+    other = Engine(replace(engine.kb, texts=texts))
+    warnings = [str(w) for w in other.consistency_warnings() if "example question" in w.reason]
+    assert len(warnings) == 1
+    assert "bot.yaml" in warnings[0] and "'who won the football last night'" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("turnout", "ballot-result"),  # answered: the answer's card comes first
+     ("when is the str", "strike-timing"),  # half typed: close matches by words
+     ("grayling", "chris-grayling"),
+     ("do we get strike pay", None),  # a decline example's topic: no card passes for an answer
+     ("what about my pension", None),
+     ("thanks", None)],  # small talk
+)
+def test_inline_cards(engine: Engine, query: str, first: str | None) -> None:
+    cards = [f.id for f in engine.inline_cards(query)]
+    assert (cards[0] if cards else None) == first, cards
+    assert len(cards) == len(set(cards)) <= 5

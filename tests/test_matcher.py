@@ -123,6 +123,9 @@ SMALLTALK: list[tuple[str, str]] = [
     ("ur a bot?", "identity"),
     ("what can you do", "capabilities"),
     ("bye", "goodbye"),
+    ("ok", "acknowledgement"),
+    ("okay cool", "acknowledgement"),
+    ("ah ok i see", "acknowledgement"),
 ]
 
 OFF_TOPIC = [

@@ -11,7 +11,8 @@ import pytest
 
 from bot.answers.engine import Engine
 from bot.tg.handlers.errors import APOLOGY
-from bot.tg.handlers.gates import FLOOD_NOTICE
+from bot.tg.handlers.gates import FLOOD_NOTICE, TAP_NOTICE
+from bot.tg.handlers.members import NO_CARDS
 from bot.tg.keyboards import TELL_ME
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import MEMBER, RunningBot
@@ -45,6 +46,8 @@ async def test_help_explains_commands(fake: FakeBotAPI, bot: RunningBot) -> None
     reply = await ask(fake, "/help")
     for command in ("/topics", "/sources", "/subscribe", "/ask"):
         assert command in reply["text"]
+    # its example questions are the knowledge base's, which a test keeps answered
+    assert all(example in reply["text"] for example in bot.engine.kb.texts.examples[:2])
 
 
 async def test_topics_pages_through_every_fact_and_shows_one(fake: FakeBotAPI, bot: RunningBot) -> None:
@@ -217,6 +220,25 @@ async def test_group_ignores_chatter_and_answers_when_addressed(fake: FakeBotAPI
     assert len(fake.messages_to(GROUP)) == 3  # the chatter got nothing
 
 
+@pytest.mark.parametrize("command", ["/subscribe", "/unsubscribe"])
+async def test_subscribing_in_a_group_points_to_a_private_chat(
+    fake: FakeBotAPI, bot: RunningBot, command: str
+) -> None:
+    """The group's id is not the member's: nothing is stored, and the reply says where it works."""
+    username = fake.bot_user["username"]
+    fake.send_text(f"{command}@{username}", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    reply = (await fake.wait_for_sent(1, chat_id=GROUP))[0]
+    assert f"{command} works in a private chat" in reply["text"] and f"@{username}" in reply["text"]
+    assert not bot.services.store.is_subscribed(GROUP) and bot.services.store.subscriber_count() == 0
+
+
+async def test_groups_command_menu_leaves_out_private_commands(fake: FakeBotAPI, bot: RunningBot) -> None:
+    menus = {str((call.get("scope") or {}).get("type", "default")): [c["command"] for c in call["commands"]]
+             for call in fake.calls_to("setMyCommands")}
+    assert "subscribe" in menus["default"] and "ask" in menus["all_group_chats"]
+    assert not {"subscribe", "unsubscribe"} & set(menus["all_group_chats"])
+
+
 async def test_group_is_never_flooded(fake: FakeBotAPI, bot: RunningBot) -> None:
     for i in range(10):
         fake.send_text(f"/ask who is chris grayling {i}", user_id=MEMBER + i, chat_id=GROUP,
@@ -227,6 +249,15 @@ async def test_group_is_never_flooded(fake: FakeBotAPI, bot: RunningBot) -> None
     await fake.wait_for_sent(limit, chat_id=GROUP, timeout=30)
     await fake.wait_idle()
     assert len(fake.messages_to(GROUP)) == limit < 10
+
+
+async def test_inline_query_without_a_sourced_card_says_so(fake: FakeBotAPI, bot: RunningBot) -> None:
+    fake.inline_query("do we get strike pay", user_id=MEMBER)
+    await fake.wait_for_call("answerInlineQuery")
+    [(query_id, results)] = fake.inline_answers.items()
+    assert results == []
+    button = fake.inline_buttons[query_id]
+    assert button["text"] == NO_CARDS and button["start_parameter"]
 
 
 async def test_inline_query_offers_sourced_cards(fake: FakeBotAPI, bot: RunningBot) -> None:
@@ -251,6 +282,25 @@ async def test_flooding_member_gets_one_notice_then_silence(fake: FakeBotAPI, bo
     texts = [m["text"] for m in fake.messages_to(MEMBER)]
     assert len(texts) == limit + 1
     assert texts.count(FLOOD_NOTICE) == 1 and texts[-1] == FLOOD_NOTICE
+
+
+async def test_tapping_too_fast_gets_one_notice_and_every_tap_is_answered(
+    fake: FakeBotAPI, bot: RunningBot
+) -> None:
+    """A tap nobody answers leaves a spinner on the member's button: taps past the limit are
+    answered too, silently after the one notice."""
+    listing = await ask(fake, "/topics")
+    facts = [data for _, data in buttons(listing) if data.startswith("f:")]
+    limit = bot.services.flood.limit
+    taps = [fake.press_button(listing, facts[i % len(facts)], user_id=MEMBER)["callback_query"]["id"]
+            for i in range(limit + 3)]
+    await fake.wait_for_call("answerCallbackQuery", count=len(taps))
+    await fake.wait_idle()
+    answers = [fake.callback_answers[t] for t in taps]
+    notices = [a for a in answers if a.get("text") == TAP_NOTICE]
+    assert len(notices) == 1 and notices[0].get("show_alert") in (True, "true")
+    assert all(not a.get("text") for a in answers[limit:])
+    assert len(fake.messages_to(MEMBER)) == limit  # /topics, then the cards that fit the limit
 
 
 async def test_handler_error_gets_an_apology_and_the_bot_stays_up(fake: FakeBotAPI, bot: RunningBot) -> None:

@@ -124,10 +124,12 @@ def test_smalltalk_replies_with_its_own_text(kb: KnowledgeBase) -> None:
     assert reply.text == talk.reply and not reply.answered
 
 
-def test_empty_suggests_an_example_question(kb: KnowledgeBase) -> None:
-    reply = render(kb, Match("empty", "👍"))
+@pytest.mark.parametrize("typed", ["👍", "?", "...", " "])
+def test_empty_asks_for_words_and_suggests_an_example_question(kb: KnowledgeBase, typed: str) -> None:
+    """The member did type: the reply asks for words, not for text."""
+    reply = render(kb, Match("empty", typed))
     assert not reply.answered
-    assert kb.texts.examples[0] in reply.text
+    assert kb.texts.examples[0] in reply.text and "words" in reply.text
 
 
 # --------------------------------------------------------------------------- JSON and lists

@@ -141,7 +141,9 @@ def render(kb: KnowledgeBase, match: Match) -> Reply:
         return Reply(q, "smalltalk", False, text, marked)
     if match.kind == "empty":
         example = kb.texts.examples[0] if kb.texts.examples else "a question about the dispute"
-        text, marked = _join([(f"I can only read questions typed as text. Try: {example}", "")])
+        # Emoji, punctuation or blanks only: the member did type, just no words.
+        ask = f"I couldn't find a question in that. Type it in words, for example: {example}"
+        text, marked = _join([(ask, "")])
         return Reply(q, "empty", False, text, marked)
     segments = [(match.decline.reply, "")] if match.decline is not None else [(kb.texts.decline, "")]
     if match.related:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
@@ -70,6 +70,10 @@ MEMBER_COMMANDS = [
     BotCommand("sources", "Where my answers come from"),
     BotCommand("subscribe", "Get announcements by private message"),
     BotCommand("unsubscribe", "Stop announcements and delete your record"),
+]
+GROUP_COMMANDS = [
+    BotCommand("ask", "Ask me a question: /ask and your question"),
+    *(c for c in MEMBER_COMMANDS if c.command not in ("start", "subscribe", "unsubscribe")),
 ]
 
 
@@ -131,6 +135,7 @@ def register(app: Application) -> None:
         app.add_handler(CommandHandler(name, command))
     app.add_handler(CommandHandler("subscribe", subscriptions.subscribe, filters=private))
     app.add_handler(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
+    app.add_handler(CommandHandler(["subscribe", "unsubscribe"], subscriptions.in_group, filters=groups))
 
     # Organisers' other commands: each checks the user (and the chat) and refuses politely.
     organisers: dict[str, Callback] = {
@@ -186,7 +191,10 @@ async def _post_init(app: Application) -> None:
     store = app.bot_data[STORE] or open_store(settings.data_dir)
     services = Services(settings=settings, base=app.bot_data[BASE_ENGINE], store=store)
     app.bot_data[SERVICES] = services
+    # Groups' menu leaves out what only works in a private chat.
     await best_effort(app.bot.set_my_commands(MEMBER_COMMANDS), "setting the command menu")
+    await best_effort(app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats()),
+                      "setting the groups' command menu")
     await scheduling.restore(app)
     # Flood control keeps per-member timestamps in memory: forget quiet members regularly.
     job_queue_of(app).run_repeating(gates.forget_idle, interval=600, name="forget-idle")

@@ -59,10 +59,12 @@ TELL_ME = "🔔 Tell me when there's an answer"
 
 
 def decline(reply: Reply, gap_id: int) -> InlineKeyboardMarkup:
-    """A private decline's closest topics, then the opt-in below them (one chat id and one
-    gap, deleted once told): asking to be told must not cost the member the one tap."""
+    """A private decline's closest topics (a partial answer's related facts), then the opt-in
+    below them (one chat id and one gap, deleted once told): asking to be told must not cost
+    the member the one tap."""
+    facts = reply.related[:3] if reply.kind == "partial" else reply.offered
     opt_in = [InlineKeyboardButton(TELL_ME, callback_data=callbacks.tell_me(gap_id))]
-    return InlineKeyboardMarkup([*_fact_rows(reply.offered), opt_in])
+    return InlineKeyboardMarkup([*_fact_rows(facts), opt_in])
 
 
 def fact_preview(number: int, save: str = "save", cancel: str = "cancel") -> InlineKeyboardMarkup:

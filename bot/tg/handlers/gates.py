@@ -21,10 +21,14 @@ FLOOD_NOTICE = (
     "You're sending messages faster than I can answer them. "
     "Please wait a little, then ask again."
 )
+TAP_NOTICE = "You're tapping faster than I can answer. Please wait a little, then tap again."
 
 
 async def flood_gate(update: Update, context: BotContext) -> None:
-    """One polite notice to a member who floods a private chat, then silence until they slow down."""
+    """One polite notice to a member who floods a private chat, then silence until they slow down.
+
+    A button tap is always answered, if only with nothing: an unanswered tap leaves the
+    button's spinner running on the member's phone."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
@@ -34,12 +38,13 @@ async def flood_gate(update: Update, context: BotContext) -> None:
     verdict = services.flood.check(user.id)
     if verdict == "ok":
         return
+    if update.callback_query:
+        await update.callback_query.answer(TAP_NOTICE if verdict == "warn" else None,
+                                           show_alert=verdict == "warn")
+    elif verdict == "warn" and update.effective_message:
+        await update.effective_message.reply_text(FLOOD_NOTICE)
     if verdict == "warn":
         log.info("flood control: notice sent")
-        if update.callback_query:
-            await update.callback_query.answer(FLOOD_NOTICE, show_alert=True)
-        elif update.effective_message:
-            await update.effective_message.reply_text(FLOOD_NOTICE)
     raise ApplicationHandlerStop
 
 

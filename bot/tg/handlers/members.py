@@ -12,6 +12,7 @@ import logging
 from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
     MessageEntity,
@@ -28,14 +29,18 @@ from bot.tg.updates import inline_query_of, message_of, pressed_message, query_o
 log = logging.getLogger(__name__)
 
 INLINE_RESULTS = 5
+NO_CARDS = "No sourced answer to share: ask me in a private chat"
 
 
-def help_text(name: str, union: str, gap_days: int = 30) -> str:
-    """The /help text: what to ask, what the bot won't do, every command, and what is kept."""
+def help_text(name: str, union: str, gap_days: int = 30, examples: tuple[str, ...] = ()) -> str:
+    """The /help text: what to ask, what the bot won't do, every command, and what is kept.
+
+    The example questions are the knowledge base's own (bot.yaml), which a test keeps answered."""
+    asks = " or ".join(f"<i>{html.escape(e)}</i>" for e in examples[:2])
     return (
         f"<b>{html.escape(name)}</b>\n"
-        f"Type a question in your own words, e.g. <i>when is the strike?</i> or "
-        f"<i>who gets the contracts?</i> Typos and text-speak are fine.\n\n"
+        f"Type a question in your own words{', e.g. ' + asks if asks else ''}. "
+        "Typos and text-speak are fine.\n\n"
         "Every answer names its source. When reports disagree I give both. "
         f"If I have no sourced answer I say so: ask your {html.escape(union)} branch rep.\n\n"
         "/topics – browse everything I know\n"
@@ -62,12 +67,13 @@ async def reply_with(message: Message, reply: Reply, markup: InlineKeyboardMarku
 
 
 async def answer_question(message: Message, context: BotContext, question: str) -> None:
-    """Ask the engine and reply; a decline is recorded for the gap report, without identity,
-    and in a private chat offers "Tell me when there's an answer" below its topic buttons."""
+    """Ask the engine and reply. A question without a sourced answer (a decline, or a partial
+    answer: "the reports don't give the date") is recorded for the gap report, without
+    identity, and in a private chat offers "Tell me when there's an answer" below its buttons."""
     services = context.services
     reply = services.engine.ask(question)
     markup = None
-    if reply.kind == "decline":
+    if reply.kind in ("decline", "partial"):
         gap_id = await off_loop(services.store.record_gap, question)
         if gap_id is not None and message.chat.type == ChatType.PRIVATE:
             markup = keyboards.decline(reply, gap_id)
@@ -86,7 +92,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     """Explain how to use the bot."""
     texts = context.services.engine.kb.texts
     days = context.services.settings.gap_days
-    await message_of(update).reply_text(help_text(texts.name, texts.union, days))
+    await message_of(update).reply_text(help_text(texts.name, texts.union, days, texts.examples))
 
 
 async def topics(update: Update, context: BotContext) -> None:
@@ -219,7 +225,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     engine = context.services.engine
     inline = inline_query_of(update)
     text = inline.query.strip()
-    facts = engine.search(text, INLINE_RESULTS) if text else []
+    facts = engine.inline_cards(text, INLINE_RESULTS) if text else []
     if not facts and not text:
         facts = [f for q in engine.kb.texts.examples if (f := engine.match(q).fact)][:INLINE_RESULTS]
     results = []
@@ -233,4 +239,6 @@ async def inline_query(update: Update, context: BotContext) -> None:
                 input_message_content=InputTextMessageContent(card.html),
             )
         )
-    await inline.answer(results, cache_time=60)
+    # Nothing sourced to share: say so where the cards would be, and offer the private chat.
+    button = None if results else InlineQueryResultsButton(NO_CARDS, start_parameter="ask")
+    await inline.answer(results, cache_time=60, button=button)

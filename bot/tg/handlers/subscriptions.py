@@ -11,6 +11,10 @@ from telegram import Update
 from bot.tg.context import BotContext, off_loop
 from bot.tg.updates import chat_of, message_of
 
+# A group's chat id is the group's, not the member's: subscribing there would DM the group.
+PRIVATE_ONLY = ("Announcements come by private message, so {command} works in a private chat "
+                "with me: open one with @{username} and send {command} there.")
+
 
 async def subscribe(update: Update, context: BotContext) -> None:
     """/subscribe: opt in to announcements by private message."""
@@ -32,3 +36,10 @@ async def unsubscribe(update: Update, context: BotContext) -> None:
         else "Done: your “Tell me” requests are deleted." if opt_ins
         else "You weren't subscribed, so there's nothing to delete."
     )
+
+
+async def in_group(update: Update, context: BotContext) -> None:
+    """/subscribe or /unsubscribe in a group: say where they work instead of ignoring them."""
+    message = message_of(update)
+    command = (message.text or "/subscribe").split()[0].split("@")[0]
+    await message.reply_text(PRIVATE_ONLY.format(command=command, username=context.bot.username))

@@ -50,6 +50,7 @@ class BotAPIMethods:
     deleted: set[tuple[int, int]]
     callback_answers: dict[str, dict]
     inline_answers: dict[str, list[dict]]
+    inline_buttons: dict[str, dict]
     blocked_users: set[int]
     chat_admins: dict[int, list[int]]
     _updates: list[dict]
@@ -303,6 +304,13 @@ class BotAPIMethods:
             raise bad("RESULT_ID_INVALID")
         if len(set(ids)) != len(ids):
             raise bad("RESULT_ID_DUPLICATE")
+        button = params.get("button")
+        if button is not None:
+            start = str(button.get("start_parameter") or "")
+            valid_start = re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start)
+            if not button.get("text") or not (button.get("web_app") or valid_start):
+                raise bad("BUTTON_INVALID")
+            self.inline_buttons[query_id] = button
         self._open_inline_queries.discard(query_id)
         self.inline_answers[query_id] = results
         return True

@@ -32,7 +32,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
     updated in place on edits), ``errors`` (every error answer incl. injected ones, as
     dicts with method/params/status/description/injected/time (time.monotonic())),
     ``deleted``, ``arrived`` (requests counted on arrival, e.g. a long poll still open),
-    ``callback_answers``, ``inline_answers``, ``updates_log``.
+    ``callback_answers``, ``inline_answers``, ``inline_buttons``, ``updates_log``.
 
     Configuring: ``blocked_users`` (403 on sendMessage), ``chat_admins`` (chat id -> user
     ids, owner first), ``channels`` (chat id -> title), :meth:`add_chat`, :meth:`fail_next`.
@@ -86,6 +86,7 @@ class FakeBotAPI(UpdateInjection, BotAPIMethods, Dispatcher):
         self.deleted: set[tuple[int, int]] = set()
         self.callback_answers: dict[str, dict] = {}
         self.inline_answers: dict[str, list[dict]] = {}
+        self.inline_buttons: dict[str, dict] = {}  # answerInlineQuery's button, by query id
         self.updates_log: list[dict] = []
         self.internal_errors: list[BaseException] = []
         self.arrived: Counter[str] = Counter()  # requests by lower-cased method, as they arrive
