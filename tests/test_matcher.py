@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from bot.answers.engine import Engine
 from bot.answers.matcher import REFINE, Match, Matcher, certainty
 from bot.answers.text import stem
+from tests.support.knowledge import ROOT
 
 # Our own member-style questions (none copied from the knowledge base or the eval set):
 # typos, text-speak, terse, paraphrased and long, each with the fact that must answer it.
@@ -382,3 +384,19 @@ def test_a_decline_examples_wording_is_left_to_the_model(engine: Engine) -> None
     worded = [p for d in engine.kb.declines for p in d.phrasings if m.embed_text(p) in m.worded_as]
     assert worded == []
     assert len(m.worded_as) > 0.9 * sum(len(f.phrasings) for f in engine.kb.facts.values())
+
+
+def test_questions_the_reports_do_not_answer_get_their_decline_examples_reply(engine: Engine) -> None:
+    """bench/gap-questions.yaml: members' own wordings of topics the reports leave out."""
+    gaps = yaml.safe_load((ROOT / "bench" / "gap-questions.yaml").read_text())
+    missed = [q for wordings in gaps.values() for q in wordings if engine.match(q).decline is None]
+    assert missed == []
+
+
+@pytest.mark.parametrize("question", ["strike", "tell me about the strike"])
+def test_a_weak_decline_example_does_not_speak_for_the_member(engine: Engine, question: str) -> None:
+    """Its reply would say what the member asked about ("the reports don't mention further
+    strike dates"): it needs an answer's confidence, else the plain decline."""
+    m = engine.match(question)
+    assert m.kind == "decline" and m.decline is None, _describe(m)
+    assert engine.ask(question).text.startswith(engine.kb.texts.decline)
