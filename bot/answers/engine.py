@@ -21,7 +21,7 @@ from bot.answers.knowledge import (
     load_knowledge,
 )
 from bot.answers.lexical import LexicalIndex
-from bot.answers.matcher import ANSWER, Match, Matcher
+from bot.answers.matcher import Match, Matcher
 from bot.answers.render import Reply, fact_reply, notice, partial_reply, render
 from bot.answers.traps import Detail, missing_detail
 
@@ -131,14 +131,14 @@ class Engine:
     def inline_cards(self, query: str, limit: int = 5) -> list[Fact]:
         """Facts to offer as cards for `@bot query`: what the chat would answer or offer, then
         close matches by words (the query may be half typed). Only the chat's own topics when
-        the query is surely one the reports do not answer (a decline example, as likely as an
-        answer would have to be), and none for small talk: a loose card would pass for an answer."""
+        the query matched a decline example (as surely as an answer would have to), and none
+        for small talk: there a loose card would pass for an answer."""
         match = self.match(query)
         if match.kind in ("smalltalk", "empty"):
             return []
         offered = [match.fact] if match.kind == "answer" and match.fact else []
         offered += [*match.suggestions, *match.related]
-        if match.decline is not None and match.score >= ANSWER:
+        if match.decline is not None:
             return offered[:limit]
         return list(dict.fromkeys(offered + self.search(query, limit)))[:limit]
 
@@ -174,9 +174,9 @@ class Engine:
         return problems
 
     def consistency_warnings(self) -> list[KnowledgeError]:
-        """Decline-example phrasings that would be answered with a fact, and example questions
-        (/start's buttons, /help's text) that would not be answered. Worth fixing, but not a
-        reason to refuse the base: the example still teaches the confidence model."""
+        """Example questions (/start's buttons, /help's text) that would not be answered, and
+        decline-example phrasings that would be answered with a fact. Worth fixing, but not a
+        reason to refuse the base (such a decline example still teaches the confidence model)."""
         warnings = [
             KnowledgeError(self.kb.directory / "bot.yaml", None,
                            f"example question '{example}' is not answered: a member who tries it "
