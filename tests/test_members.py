@@ -239,6 +239,29 @@ async def test_groups_command_menu_leaves_out_private_commands(fake: FakeBotAPI,
     assert not {"subscribe", "unsubscribe"} & set(menus["all_group_chats"])
 
 
+async def test_help_in_a_group_says_how_to_ask_there(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """A group reads every line: no private-chat commands or privacy notes there, a pointer instead."""
+    username = fake.bot_user["username"]
+    fake.send_text(f"/help@{username}", user_id=MEMBER, chat_id=GROUP, chat_type="supergroup")
+    reply = (await fake.wait_for_sent(1, chat_id=GROUP))[0]
+    assert "/ask" in reply["text"] and f"@{username}" in reply["text"]
+    assert "/subscribe" not in reply["text"] and len(reply["text"]) < 400
+    private = await ask(fake, "/help")
+    assert "/subscribe" in private["text"] and len(private["text"]) > len(reply["text"])
+
+
+@pytest.mark.parametrize("command", ["/help", "/topics", "/sources", "/start"])
+async def test_group_commands_are_under_the_group_limit(
+    fake: FakeBotAPI, bot: RunningBot, command: str
+) -> None:
+    for i in range(10):
+        fake.send_text(command, user_id=MEMBER + i, chat_id=GROUP, chat_type="group")
+    limit = bot.services.group_flood.limit
+    await fake.wait_for_sent(limit, chat_id=GROUP, timeout=30)
+    await fake.wait_idle()
+    assert len(fake.messages_to(GROUP)) == limit < 10
+
+
 async def test_group_is_never_flooded(fake: FakeBotAPI, bot: RunningBot) -> None:
     for i in range(10):
         fake.send_text(f"/ask who is chris grayling {i}", user_id=MEMBER + i, chat_id=GROUP,

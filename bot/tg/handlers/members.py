@@ -24,7 +24,7 @@ from bot.answers.render import Reply, sources_list
 from bot.tg import callbacks, keyboards
 from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers import learning
-from bot.tg.updates import inline_query_of, message_of, pressed_message, query_of
+from bot.tg.updates import chat_of, inline_query_of, message_of, pressed_message, query_of
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,18 @@ def help_text(name: str, union: str, gap_days: int = 30, examples: tuple[str, ..
     )
 
 
+def group_help_text(name: str, username: str, examples: tuple[str, ...] = ()) -> str:
+    """/help in a group: how to ask there, and where the rest is."""
+    example = html.escape(examples[0]) if examples else "your question"
+    return (
+        f"<b>{html.escape(name)}</b>\n"
+        f"In this group, ask with <code>/ask {example}</code>, mention me, or reply to me. "
+        "/topics and /sources work here too.\n\n"
+        f"Announcements by private message, and what I keep about you: send /help to me in a "
+        f"private chat, @{html.escape(username)}."
+    )
+
+
 async def reply_with(message: Message, reply: Reply, markup: InlineKeyboardMarkup | None = None) -> None:
     """Send an engine reply with its buttons. "Did you mean" quotes the question, so a tap
     can be learned from (see `learning.record_tap`) without the bot storing anything first."""
@@ -83,20 +95,30 @@ async def answer_question(message: Message, context: BotContext, question: str) 
 
 async def start(update: Update, context: BotContext) -> None:
     """Welcome, what to ask, and example questions as buttons."""
+    if not _group_allows(update, context):
+        return
     texts = context.services.engine.kb.texts
     text = f"{html.escape(texts.welcome)}\n\nTry one of these, or type your own question. /help for more."
     await message_of(update).reply_text(text, reply_markup=keyboards.examples(texts.examples))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain how to use the bot."""
+    """Explain how to use the bot: in full in a private chat, in a group only how to ask there
+    (the rest is about private messages, and a group reads every line of it)."""
+    if not _group_allows(update, context):
+        return
     texts = context.services.engine.kb.texts
+    if chat_of(update).type != ChatType.PRIVATE:
+        await message_of(update).reply_text(group_help_text(texts.name, context.bot.username, texts.examples))
+        return
     days = context.services.settings.gap_days
     await message_of(update).reply_text(help_text(texts.name, texts.union, days, texts.examples))
 
 
 async def topics(update: Update, context: BotContext) -> None:
     """Browse every fact through buttons."""
+    if not _group_allows(update, context):
+        return
     facts = list(context.services.engine.kb.facts.values())
     markup, page, pages = keyboards.topics(facts, 0)
     await message_of(update).reply_text(_topics_title(page, pages), reply_markup=markup)
@@ -109,6 +131,8 @@ def _topics_title(page: int, pages: int) -> str:
 
 async def sources(update: Update, context: BotContext) -> None:
     """List the sources behind every answer."""
+    if not _group_allows(update, context):
+        return
     _, marked = sources_list(context.services.engine.kb)
     await message_of(update).reply_text(marked)
 
