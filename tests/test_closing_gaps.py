@@ -141,14 +141,31 @@ async def test_save_refuses_what_check_would_refuse_and_says_why(fake: FakeBotAP
     assert "Tuesday." not in reply["text"]
 
 
+async def test_gap_numbers_stay_put_while_members_ask_more(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """/answer N must answer the gap the organiser read as N, even if the list reordered since."""
+    await say(fake, "do we get strike pay", user=MEMBER)
+    await say(fake, "is there a picket line at my office", user=OTHER)
+    [report] = await say(fake, "/gaps")
+    line = next(ln for ln in report["text"].splitlines() if "strike pay" in ln)
+    number = line.split(".", 1)[0]
+    for user in (THIRD, MEMBER):  # the picket question becomes the most asked
+        await say(fake, "is there a picket line at my office", user=user)
+    [again] = await say(fake, "/gaps")
+    assert "picket" in again["text"].split("\n")[1]  # listed first now
+    *_, wordings = await say(fake, f"/answer {number} {ANSWER}", n=3)
+    assert "do we get strike pay" in wordings["text"] and "picket" not in wordings["text"]
+
+
 async def test_odd_answer_commands_get_a_polite_reply(fake: FakeBotAPI, bot: RunningBot) -> None:
     for command, expected in [("/answer", "Usage"), ("/answer x words", "Usage"), ("/answer 1", "Usage"),
-                              ("/answer 3 words", "There is no gap 3"), ("/retire x", "Usage"),
+                              ("/answer 3 words", "no unanswered questions"), ("/retire x", "Usage"),
                               ("/retire 77", "not a live organiser fact"), ("/editfact 77 new", "not a live"),
-                              ("/gaps please", "Usage"), (f"/answer 1 {'x' * 500}", "There is no gap 1")]:
+                              ("/gaps please", "Usage"), (f"/answer 1 {'x' * 500}", "no unanswered")]:
         [reply] = await say(fake, command)
         assert expected in reply["text"], (command, reply["text"])
     bot.services.store.record_gap("strike pay?")
+    [reply] = await say(fake, "/answer 3 words")
+    assert "There is no gap 3 now" in reply["text"]
     [reply] = await say(fake, f"/answer 1 {'word ' * 100}")
     assert "keep it under 400" in reply["text"]
 

@@ -71,6 +71,17 @@ async def test_announce_preview_post_and_pin(fake: FakeBotAPI, bot: RunningBot) 
     assert len(fake.messages_to(CHANNEL)) == 1
 
 
+async def test_a_refused_pin_says_why_and_can_be_tried_again(fake: FakeBotAPI, bot: RunningBot) -> None:
+    ann_id, shown = await preview(fake, STRIKE)
+    [confirm], _ = await press(fake, shown, f"a:post:{ann_id}")
+    fake.fail_next("pinChatMessage", "400", description="Bad Request: not enough rights to pin a message")
+    [refused], _ = await press(fake, confirm, f"a:pin:{ann_id}")
+    assert "was not pinned" in refused["text"] and "not enough rights" in refused["text"].lower()
+    assert buttons(refused) == [("📌 Pin it", f"a:pin:{ann_id}")]
+    [pinned], _ = await press(fake, refused, f"a:pin:{ann_id}")
+    assert pinned["text"] == f"📌 #{ann_id} pinned."
+
+
 async def test_cancel_posts_nothing(fake: FakeBotAPI, bot: RunningBot) -> None:
     ann_id, shown = await preview(fake, STRIKE)
     [reply], _ = await press(fake, shown, f"a:cancel:{ann_id}")
@@ -200,6 +211,21 @@ async def schedule(fake: FakeBotAPI, text: str, when: str) -> tuple[int, dict]:
     assert buttons(shown) == [("Schedule", f"a:sched:{ann_id}"), ("Cancel", f"a:cancel:{ann_id}")]
     [done], _ = await press(fake, shown, f"a:sched:{ann_id}")
     return ann_id, done
+
+
+async def test_schedule_pressed_after_the_due_time_is_refused(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """Previewed for 12:00, Schedule pressed at 12:10: nothing is posted late behind the
+    organiser's back; they are told the time has passed."""
+    header, shown = await say(fake, f"/announce at {london_in(3)} {STRIKE}", n=2)
+    ann_id = int(header["text"].split("#")[1].split(",")[0])
+    passed = (datetime.now(UTC) - timedelta(minutes=10)).isoformat(timespec="microseconds")
+    with sqlite3.connect(bot.services.settings.database) as db:  # as if the preview were older
+        db.execute("UPDATE announcements SET due_at = ? WHERE id = ?", (passed, ann_id))
+    [reply], _ = await press(fake, shown, f"a:sched:{ann_id}")
+    assert "which has passed" in reply["text"] and "/announce again" in reply["text"]
+    await fake.wait_idle()
+    assert fake.messages_to(CHANNEL) == [] and bot.services.store.get(ann_id).state == "draft"
+    assert not bot.app.job_queue.get_jobs_by_name(f"announce-{ann_id}")
 
 
 async def test_schedule_list_and_unschedule(fake: FakeBotAPI, bot: RunningBot) -> None:

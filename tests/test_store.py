@@ -139,6 +139,15 @@ def test_confirm_schedule(store: Store) -> None:
         store.confirm_schedule(999)
 
 
+
+def test_confirm_schedule_refuses_a_due_time_already_passed(store: Store, clock: Clock) -> None:
+    ann = store.create_draft("Strike at noon", ORGANISER, due_at=T0 + timedelta(minutes=5))
+    clock.advance(minutes=10)  # Schedule pressed after the time it was for
+    with pytest.raises(InvalidTransition):
+        store.confirm_schedule(ann.id, ORGANISER)
+    assert store.get(ann.id).state == "draft" and store.scheduled() == []
+
+
 def test_happy_path_post(store: Store) -> None:
     ann = store.create_draft("Strike", ORGANISER)
     assert store.begin_send(ann.id, CHANNEL, ORGANISER)

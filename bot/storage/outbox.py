@@ -106,9 +106,11 @@ class Outbox(Database):
         return found[0] if found else None
 
     def confirm_schedule(self, ann_id: int, actor_id: int | None = None) -> Announcement:
+        """Queue a draft whose due time is still to come: Schedule pressed after that time must
+        not post at once, as a late post, what the organiser meant for a moment now passed."""
         ok = self._change(ann_id, ("draft",), "scheduled", actor_id, "schedule",
-                          extra_where=" AND due_at IS NOT NULL")
-        return self._require(ann_id, ok, "a draft with a due time")
+                          extra_where=" AND due_at IS NOT NULL AND due_at > ?", extra_params=(self._now(),))
+        return self._require(ann_id, ok, "a draft with a due time still to come")
 
     def cancel(self, ann_id: int, actor_id: int) -> bool:
         return self._change(ann_id, ("draft", "scheduled", "uncertain"), "cancelled",

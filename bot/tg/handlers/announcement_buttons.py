@@ -7,14 +7,16 @@ any action runs, so a second tap cannot reach the same action.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Message
+from telegram.error import TelegramError
 
 from bot.storage import Announcement, StoreError
 from bot.storage.schedule import format_london
-from bot.tg import announcer, callbacks
+from bot.tg import announcer, callbacks, keyboards
 from bot.tg.access import organiser_button
 from bot.tg.context import BotContext, off_loop
 from bot.tg.handlers.scheduling import arm
@@ -57,7 +59,13 @@ async def _schedule(message: Message, context: BotContext, ann: Announcement, ac
     try:
         ann = await off_loop(context.services.store.confirm_schedule, ann.id, actor)
     except StoreError:
-        await message.reply_text(f"{announcer.already(ann)}.")
+        now = await off_loop(context.services.store.get, ann.id)
+        if now is not None and now.state == "draft" and now.due_at is not None:
+            await message.reply_text(
+                f"#{ann.id} was to post at {format_london(now.due_at)}, which has passed, so it is "
+                "not scheduled. Send /announce again with a new time, or without one to post now.")
+        else:
+            await message.reply_text(f"{announcer.already(now or ann)}.")
         return
     arm(context.application, ann)
     # confirm_schedule only schedules a draft that has a due time.
@@ -70,7 +78,15 @@ async def _pin(message: Message, context: BotContext, ann: Announcement, actor: 
     if post is None:
         await message.reply_text(f"#{ann.id} can't be pinned: it is {ann.state}.")
         return
-    await context.bot.pin_chat_message(*post, disable_notification=True)
+    try:
+        await context.bot.pin_chat_message(*post, disable_notification=True)
+    except TelegramError as exc:  # in a channel, pinning takes the "Edit messages of others" right
+        reason = html.escape(getattr(exc, "message", str(exc)))
+        await message.reply_text(
+            f"📌 #{ann.id} was not pinned: Telegram said “{reason}”. In a channel the bot needs "
+            "the admin right “Edit messages of others” to pin; once it has it, try again:",
+            reply_markup=keyboards.announcement(ann.id, ("📌 Pin it", "pin")))
+        return
     await message.reply_text(f"📌 #{ann.id} pinned.")
 
 

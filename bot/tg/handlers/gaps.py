@@ -2,8 +2,10 @@
 turns a gap into an organiser's fact, and members' "Tell me" opt-ins wait for that answer.
 
 Gaps are grouped with the engine's own normalisation and similarity (`GapGrouper`), so the
-same question in other words is one gap, and numbered most asked first; /answer N refers
-to that numbering. Gap texts hold no identities and are deleted after GAP_RETENTION_DAYS
+same question in other words is one gap, listed most asked first. A gap's number is the
+stored id of its first recorded wording, not its place in the list: members asking more
+between /gaps and /answer reorder the list, and /answer N must still mean the gap the
+organiser read. Gap texts hold no identities and are deleted after GAP_RETENTION_DAYS
 (30 at most); /gaps clear deletes them now.
 """
 
@@ -46,10 +48,15 @@ async def current_gaps(services: Services) -> list[Gap]:
     return await asyncio.to_thread(lambda: GapGrouper(engine.kb, engine.matcher.norm).group(asked))
 
 
-def _line(number: int, gap: Gap) -> str:
+def number_of(gap: Gap) -> int:
+    """The gap's number in /gaps and /answer: stable while members go on asking."""
+    return min(gap.ids)
+
+
+def _line(gap: Gap) -> str:
     others = len(gap.wordings) - 1
     variants = f", +{others} other wording{'s' if others > 1 else ''}" if others else ""
-    return (f"{number}. “{html.escape(gap.representative)}” · {gap.count}× · "
+    return (f"{number_of(gap)}. “{html.escape(gap.representative)}” · {gap.count}× · "
             f"last asked {gap.last_day:%-d %b}{variants}")
 
 
@@ -72,10 +79,11 @@ async def gaps(update: Update, context: BotContext) -> None:
         await message.reply_text("No unanswered questions recorded yet.")
         return
     days = services.settings.gap_days
-    lines = "\n".join(_line(i, g) for i, g in enumerate(found[:SHOWN], 1))
+    lines = "\n".join(_line(g) for g in found[:SHOWN])
     await message.reply_text(
         f"<b>Unanswered questions</b> (kept {days} days, without names or ids)\n{lines}\n\n"
-        "<code>/answer N TEXT</code> answers gap N; <code>/gaps clear</code> deletes them all.")
+        "<code>/answer N TEXT</code> answers gap N (its number stays the same as members ask "
+        "more); <code>/gaps clear</code> deletes them all.")
 
 
 async def answer(update: Update, context: BotContext) -> None:
@@ -90,14 +98,16 @@ async def answer(update: Update, context: BotContext) -> None:
         return
     found = await current_gaps(services)
     number = int(head)
-    if not 1 <= number <= len(found):
-        await message.reply_text(f"There is no gap {number}: /gaps lists {len(found)}.")
+    # Any of its wordings' ids names a gap, so a number still works after two gaps merged.
+    gap = next((g for g in found if number in g.ids), None)
+    if gap is None:
+        await message.reply_text(f"There is no gap {number} now: /gaps lists the current ones."
+                                 if found else "There are no unanswered questions to answer.")
         return
     refusal = too_long(text)
     if refusal:
         await message.reply_text(refusal)
         return
-    gap = found[number - 1]
     draft = await off_loop(services.store.draft_fact, text, list(gap.wordings[:WORDINGS]),
                            list(gap.ids), user_of(update).id)
     await show_preview(message, services, draft, text)
