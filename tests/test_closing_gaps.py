@@ -231,6 +231,22 @@ async def test_editfact_previews_then_corrects(fake: FakeBotAPI, bot: RunningBot
     assert [e.action for e in bot.services.store.audit(3)] == ["fact_edit", "fact_save", "fact_draft"]
 
 
+async def test_one_correction_waits_at_a_time(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """Save and Cancel name only the fact: a second /editfact would make the first preview's
+    Save apply a text it never showed. So the waiting one is shown again instead."""
+    await say(fake, "do we get strike pay", user=MEMBER)
+    await save_gap(fake, n=1)
+    *_, first = await say(fake, "/editfact 1 First correction A", n=3)
+    refusal, _, card, again = await say(fake, "/editfact 1 Second correction B", n=4)
+    assert "already has a correction waiting" in refusal["text"]
+    assert card["text"].startswith("First correction A")
+    [done], _ = await press(fake, first, next(d for label, d in buttons(first) if "Save" in label))
+    assert done["text"] == "✏️ Fact #1 corrected."
+    assert bot.services.store.organiser_fact(1).answer.startswith("First correction A")
+    [late], _ = await press(fake, again, next(d for label, d in buttons(again) if "Save" not in label))
+    assert "No correction of fact #1 is waiting" in late["text"]
+
+
 async def test_help_says_what_is_kept_and_for_how_long(fake: FakeBotAPI, bot: RunningBot) -> None:
     [help_reply] = await say(fake, "/help", user=MEMBER)
     text = help_reply["text"]

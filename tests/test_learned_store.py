@@ -46,6 +46,18 @@ def test_a_correction_waits_for_confirmation_and_the_old_text_is_audited(store: 
         store.apply_edit(fact.id, ORGANISER)
 
 
+def test_one_correction_waits_at_a_time(store: Store) -> None:
+    fact = store.draft_fact("Old text.", ["strike pay?"], [], ORGANISER)
+    store.save_fact(fact.id, ORGANISER)
+    store.propose_edit(fact.id, "First.")
+    with pytest.raises(InvalidTransition, match="already has a correction waiting"):
+        store.propose_edit(fact.id, "Second.")
+    assert store.organiser_fact(fact.id).pending_answer == "First."
+    assert store.drop_edit(fact.id) and not store.drop_edit(fact.id)
+    store.propose_edit(fact.id, "Second.")  # once dropped, a new one may wait
+    assert store.organiser_fact(fact.id).pending_answer == "Second."
+
+
 def test_taps_count_as_candidates_without_ids_then_approve_or_reject(store: Store) -> None:
     for _ in range(2):
         store.record_tap("When's the  walkout?", "strike-timing")

@@ -136,9 +136,15 @@ class Learned(Database):
         return True
 
     def propose_edit(self, fact_id: int, answer: str) -> OrganiserFact:
-        """/editfact: hold the new text beside the live one until the organiser confirms."""
-        if self._write("UPDATE organiser_facts SET pending_answer = ? WHERE id = ? AND state = 'live'",
-                       (answer, fact_id)) != 1:
+        """/editfact: hold the new text beside the live one until the organiser confirms.
+
+        One correction waits at a time: Save and Cancel name only the fact, so a second one
+        would make an older preview's Save apply a text that preview never showed."""
+        if self._write("UPDATE organiser_facts SET pending_answer = ? WHERE id = ? AND state = 'live' "
+                       "AND pending_answer IS NULL", (answer, fact_id)) != 1:
+            fact = self.organiser_fact(fact_id)
+            if fact is not None and fact.state == "live":
+                raise InvalidTransition(f"fact #{fact_id} already has a correction waiting")
             raise InvalidTransition(f"fact #{fact_id} is not a live organiser fact")
         return self._require_fact(fact_id)
 

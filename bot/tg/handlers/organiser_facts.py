@@ -98,7 +98,14 @@ async def editfact(update: Update, context: BotContext) -> None:
     try:
         fact = await off_loop(store.propose_edit, number, text)
     except StoreError:
-        await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
+        waiting = store.organiser_fact(number)
+        if waiting is None or waiting.state != "live" or waiting.pending_answer is None:
+            await message.reply_text(f"#{number} is not a live organiser fact. /facts lists them.")
+            return
+        await message.reply_text(f"Fact #{number} already has a correction waiting: here it is "
+                                 "again. Save or drop it, then send /editfact again.")
+        await show_preview(message, context.services, waiting, waiting.pending_answer,
+                           save="edit", cancel="keep")
         return
     await show_preview(message, context.services, fact, text, save="edit", cancel="keep")
 
@@ -131,8 +138,10 @@ async def button(query: CallbackQuery, context: BotContext, action: str, number:
         await message.reply_text("Cancelled: nothing was saved." if ok
                                  else f"Fact #{number} is {fact.state}.")
     elif action == "keep":
-        await off_loop(services.store.drop_edit, number)
-        await message.reply_text(f"Correction dropped: fact #{number} is unchanged.")
+        dropped = await off_loop(services.store.drop_edit, number)
+        await message.reply_text(f"Correction dropped: fact #{number} is unchanged." if dropped
+                                 else f"No correction of fact #{number} is waiting: it was saved "
+                                 "or dropped already. /facts shows its text now.")
     elif not await _commit(message, context, fact, actor, action):
         return  # refused by `check`: the buttons stay
     await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
