@@ -59,13 +59,13 @@ async def _schedule(message: Message, context: BotContext, ann: Announcement, ac
     try:
         ann = await off_loop(context.services.store.confirm_schedule, ann.id, actor)
     except StoreError:
-        now = await off_loop(context.services.store.get, ann.id)
-        if now is not None and now.state == "draft" and now.due_at is not None:
+        current = await off_loop(context.services.store.get, ann.id)
+        if current is not None and current.state == "draft" and current.due_at is not None:
             await message.reply_text(
-                f"#{ann.id} was to post at {format_london(now.due_at)}, which has passed, so it is "
-                "not scheduled. Send /announce again with a new time, or without one to post now.")
+                f"#{ann.id} was to post at {format_london(current.due_at)}, which has passed, so it "
+                "is not scheduled. Send /announce again with a new time, or without one to post now.")
         else:
-            await message.reply_text(f"{announcer.already(now or ann)}.")
+            await message.reply_text(f"{announcer.already(current or ann)}.")
         return
     arm(context.application, ann)
     # confirm_schedule only schedules a draft that has a due time.
