@@ -89,18 +89,22 @@ class Round(NamedTuple):
 
 def cpu_seconds(pid: int | None) -> float | None:
     """A process's CPU time, all threads, user and system (Linux; None elsewhere)."""
+    if pid is None:
+        return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, TypeError):
+    except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss(pid: int | None) -> float | None:
     """A process's peak resident memory in MB (Linux; None elsewhere)."""
+    if pid is None:
+        return None
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except (OSError, TypeError):
+    except OSError:
         return None
     kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")), None)
     return int(kb) / 1024 if kb else None
