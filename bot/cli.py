@@ -19,7 +19,7 @@ from typing import TextIO
 from bot.answers.engine import Engine
 from bot.answers.knowledge import DEFAULT_DIR, Fact, KnowledgeError, KnowledgeErrors, knowledge_dir
 from bot.answers.knowledge.quotes import verify_quotes
-from bot.answers.render import sources_list
+from bot.answers.render import Reply, sources_list
 
 
 def _prog() -> str:
@@ -97,7 +97,7 @@ def _ask(engine: Engine, questions: Sequence[str], as_json: bool, stdin: TextIO,
         if as_json:
             out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
         else:
-            out.write(reply.text + "\n\n")
+            out.write("".join(r.text + "\n\n" for r in (reply, *reply.also)))
         out.flush()
     return 0
 
@@ -133,12 +133,20 @@ def _chat_turn(engine: Engine, text: str, choices: list[Fact]) -> tuple[str, lis
         reply = picked
     else:
         reply = engine.ask(text)
+    # Several questions: a reply to each, the last one's choices on offer.
+    *before, last = (reply, *reply.also)
+    return _with_choices("".join(r.text + "\n\n" for r in before), last)
+
+
+def _with_choices(before: str, reply: Reply) -> tuple[str, list[Fact]]:
+    """A reply as chat prints it, after `before`, with its numbered choices."""
     if reply.suggestions:
-        return reply.text + "\n" + _numbered("Did you mean (type a number):", reply.suggestions), \
+        return before + reply.text + "\n" + _numbered("Did you mean (type a number):", reply.suggestions), \
             list(reply.suggestions)
     if reply.related:
-        return reply.text + "\n" + _numbered("Related (type a number):", reply.related), list(reply.related)
-    return reply.text, []
+        return before + reply.text + "\n" + _numbered("Related (type a number):", reply.related), \
+            list(reply.related)
+    return before + reply.text, []
 
 
 def _chat(engine: Engine, stdin: TextIO, out: TextIO) -> int:

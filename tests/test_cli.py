@@ -42,6 +42,15 @@ def test_ask_unquoted_words_are_one_question(words: list[str], engine: Engine) -
     assert run(["ask", " ".join(words)])[1] == out
 
 
+def test_ask_prints_a_reply_to_each_question_of_a_message(engine: Engine) -> None:
+    message = "when is the strike and what was the turnout?"
+    reply = engine.ask(message)
+    assert reply.also
+    code, out, _ = run(["ask", message])
+    assert code == 0 and out == "".join(r.text + "\n\n" for r in (reply, *reply.also))
+    assert out.count("Source") == 2
+
+
 def test_ask_a_quoted_question(kb: KnowledgeBase) -> None:
     code, out, _ = run(["ask", "how much are the contracts worth?"])
     assert code == 0

@@ -117,7 +117,6 @@ def test_a_phrasing_asked_word_for_word_is_answered_with_its_own_fact(engine: En
 BETWEEN_TWO = [
     "so why is napo against the privatisation plans",
     "how many contract packages will there be",
-    "how much are the contracts worth and how many areas",
     "what did the minister say about the strike",
     "what did the justice minister say about the status quo then",
 ]
@@ -240,3 +239,58 @@ def test_inline_cards(engine: Engine, query: str, first: str | None) -> None:
     cards = [f.id for f in engine.inline_cards(query)]
     assert (cards[0] if cards else None) == first, cards
     assert len(cards) == len(set(cards)) <= 5
+
+
+# ---------------------------------------------------------------- several questions at once
+
+@pytest.mark.parametrize("message, facts", [
+    ("when is the strike and what was the turnout?", {"strike-timing", "ballot-result"}),
+    ("Who is the justice secretary? And how much are the contracts worth?",
+     {"chris-grayling", "contract-value"}),
+    ("hi, two things. when is the strike happening? and who is the general secretary of napo?",
+     {"strike-timing", "ian-lawrence"}),
+])
+def test_each_question_of_a_message_gets_its_own_answer(engine: Engine, message: str,
+                                                        facts: set[str]) -> None:
+    reply = engine.ask(message)
+    replies = (reply, *reply.also)
+    assert {r.fact.id for r in replies if r.fact} == facts and all(r.answered for r in replies)
+    # Each reply is the one its question gets when asked alone, source included.
+    alone = {engine.ask(r.question).text for r in reply.also}
+    assert {r.text for r in reply.also} == alone and all("Source" in r.text for r in replies)
+    assert reply.question == message and not any(r.also for r in reply.also)
+
+
+def test_the_answer_the_whole_message_got_comes_first(engine: Engine) -> None:
+    message = "when is the strike and what was the turnout?"
+    whole = engine.match(message)
+    assert whole.kind == "answer" and whole.fact is not None
+    assert engine.ask(message).fact == whole.fact
+
+
+def test_a_question_the_reports_do_not_cover_gets_its_own_decline(engine: Engine) -> None:
+    reply = engine.ask("when is the strike? and is there strike pay?")
+    assert reply.answered and reply.fact is not None and reply.fact.id == "strike-timing"
+    [pay] = reply.also
+    assert not pay.answered and pay.text == engine.ask("is there strike pay").text
+    assert engine.match("is there strike pay").decline is not None
+
+
+@pytest.mark.parametrize("message", [
+    "what percentage voted yes and what was the turnout?",  # one fact answers both
+    "what's the weather? who won the football?",  # neither is answered
+    "when is the strike? who won the football?",  # one answered, the other declined plainly
+    "when is the strike",
+])
+def test_one_reply_unless_two_questions_have_answers_on_different_topics(engine: Engine,
+                                                                         message: str) -> None:
+    reply = engine.ask(message)
+    assert reply.also == () and "also" not in reply.to_json()
+    assert reply == engine._reply(engine.match(message), message)
+
+
+def test_json_carries_the_other_replies(engine: Engine) -> None:
+    data = engine.ask("when is the strike and what was the turnout?").to_json()
+    also = data["also"]
+    assert isinstance(also, list) and len(also) == 1 and also[0]["answered"] is True
+    assert also[0]["fact"] != data["fact"] and also[0]["sources"]

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from bot.answers.engine import Engine
-from bot.answers.focus import LONG_MESSAGE, MAX_MESSAGE, readings, sentences, too_long
+from bot.answers.focus import (
+    LONG_MESSAGE,
+    MAX_MESSAGE,
+    MAX_QUESTIONS,
+    questions,
+    readings,
+    sentences,
+    too_long,
+)
 
 
 def test_sentences_split_on_stops_questions_and_lines() -> None:
@@ -64,3 +72,37 @@ def test_greetings_and_a_life_story_do_not_drown_the_question(engine: Engine) ->
                "contracts be split into?")
     reply = engine.ask(message)
     assert reply.answered and reply.fact is not None and reply.fact.id == "contract-regions", reply.text
+
+
+# ---------------------------------------------------------------- several questions at once
+
+def _words(text: str) -> list[str]:
+    """A stand-in normaliser: lower case, punctuation off, so the table reads plainly."""
+    return [w.strip("?!.,'\"").lower() for w in text.split() if w.strip("?!.,'\"")]
+
+
+@pytest.mark.parametrize("message, asked", [
+    ("when is the strike and what was the turnout", ["when is the strike", "what was the turnout"]),
+    ("When is the strike? What was the turnout?", ["when is the strike", "what was the turnout"]),
+    ("when is the strike & who is the minister", ["when is the strike", "who is the minister"]),
+    ("Whats the strike about, and who is the minister?", ["whats the strike about", "who is the minister"]),
+    ("strike date? turnout?", ["strike date", "turnout"]),  # terse, each marked by its "?"
+    ("hi there. when is it on? and who called it?", ["when is it on", "who called it"]),
+    ("a? b? c? d? e?", ["a", "b", "c"]),  # at most MAX_QUESTIONS
+])
+def test_a_message_asking_several_things_is_split_into_its_questions(message: str, asked: list[str]) -> None:
+    assert questions(message, _words) == asked
+    assert len(asked) <= MAX_QUESTIONS
+
+
+@pytest.mark.parametrize("message", [
+    "when is the strike",
+    "when and where is the strike",  # "and" after one word joins, it does not split
+    "how many voted and struck",  # no question word after "and"
+    "hi, when is the strike",  # a greeting asks nothing
+    "sorry to bother you, but when is the strike?",
+    "is it true that members voted and that the turnout was low?",
+    "who says 700 firms are interested, the union or the ministry?",  # a choice, not a question
+])
+def test_a_message_asking_one_thing_is_not_split(message: str) -> None:
+    assert questions(message, _words) == []

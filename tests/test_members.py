@@ -157,6 +157,22 @@ async def test_a_decline_keeps_its_topic_buttons_above_the_opt_in(fake: FakeBotA
     assert card["text"] == bot.engine.fact(topics[0].id).text
 
 
+async def test_each_question_of_a_message_gets_its_own_reply(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """ "When is the strike? And is there strike pay?": the answer, then the honest decline,
+    which alone is recorded as a gap (its own question only) and offers to tell the member."""
+    message = "when is the strike? and is there strike pay?"
+    expected = bot.engine.ask(message)
+    assert len(expected.also) == 1
+    fake.send_text(message, user_id=MEMBER)
+    answer, decline = await fake.wait_for_sent(2, chat_id=MEMBER)
+    assert answer["text"] == telegram_text(expected.html) and expected.answered
+    assert decline["text"] == telegram_text(expected.also[0].html)
+    assert buttons(decline)[-1][0] == TELL_ME and TELL_ME not in [label for label, _ in buttons(answer)]
+    assert bot.services.store.top_gaps() == [(expected.also[0].question, 1)]
+    await fake.wait_idle()
+    assert len(fake.messages_to(MEMBER)) == 2
+
+
 # ---------------------------------------------------------------- odd input
 
 

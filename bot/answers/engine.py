@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.answers import calibration
 from bot.answers.announcements import is_announcement, newest_first
-from bot.answers.focus import readings, too_long
+from bot.answers.focus import questions, readings, too_long
 from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -59,10 +59,40 @@ class Engine:
         return engine
 
     def ask(self, question: str) -> Reply:
-        """The reply a member sees for one question; the newest news on its topic leads."""
+        """The reply a member sees for one message; the newest news on its topic leads. A
+        message asking several things the reports answer gets a reply for each (`also`)."""
         if too_long(question):
             return notice(question, "too_long", TOO_LONG)
         match = self.match(question)
+        parts = questions(question, self.matcher.norm.words)
+        if parts:
+            several = self._several(question, match, parts)
+            if several is not None:
+                return several
+        return self._reply(match, question)
+
+    def _several(self, question: str, whole: Match, parts: list[str]) -> Reply | None:
+        """One reply per part that is answered, or that matches a decline example ("and is
+        there strike pay?": the reports don't say), on separate topics; None unless two of
+        them are, one an answer. The answer the whole message got, if a part got it too,
+        comes first (so does the first answered part otherwise), the others in order."""
+        seen: set[str] = set()
+        found: list[Match] = []
+        for part in parts:
+            m = self.match(part)
+            key = self._topic(m.fact) if m.fact is not None else (m.decline.id if m.decline else "")
+            if key and key not in seen and _strength(m)[0] == 2:
+                seen.add(key)
+                found.append(m)
+        answers = [m for m in found if m.kind == "answer"]
+        if len(found) < 2 or not answers:
+            return None
+        lead = next((m for m in answers if whole.kind == "answer" and m.fact == whole.fact), answers[0])
+        first = self._reply(replace(lead, question=question), question)
+        return replace(first, also=tuple(self._reply(m, m.question) for m in found if m is not lead))
+
+    def _reply(self, match: Match, question: str) -> Reply:
+        """The reply for one verdict (`match.focus`: the part of `question` it was reached on)."""
         if (match.kind == "clarify" and len(match.suggestions) > 1
                 and len({self._topic(f) for f in match.suggestions}) == 1):
             # "Did you mean" between an announcement and the report it updates: show both.

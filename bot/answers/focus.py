@@ -10,16 +10,22 @@ a polite request to ask one thing at a time instead of being cut off silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MAX_MESSAGE = 1200  # characters: past this, ask for one question at a time
 LONG_MESSAGE = 14  # words: from here on, a message may carry context around its question
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_ASKING = re.compile(
-    r"\?|^\s*(who|what|whats|wot|when|where|which|why|how|is|are|was|were|will|would|can|could|"
-    r"do|does|did|has|have|should|any|anyone|tell)\b",
-    re.IGNORECASE,
-)
+# The words a question starts with.
+QUESTION_WORDS = ("who", "what", "whats", "wot", "when", "where", "which", "why", "how", "is", "are",
+                  "was", "were", "will", "would", "can", "could", "do", "does", "did", "has", "have",
+                  "should", "any", "anyone", "tell")
+_ASKING = re.compile(rf"\?|^\s*({'|'.join(QUESTION_WORDS)})\b", re.IGNORECASE)
+# Where one question may end and the next begin inside a sentence, besides "and": "when is
+# the strike, who called it", "date & time?".
+_JOINT = re.compile(r"[,;&+]")
+_LINKS = frozenset(("and", "also", "plus", "so", "but"))
+MAX_QUESTIONS = 3  # replies to one message at most: a phone screen, not a feed
 
 
 # Where a run-on sentence turns from its preamble to its question: "sorry if this is daft
@@ -59,6 +65,39 @@ def readings(message: str) -> list[str]:
                 out.append(f"{parts[i - 1]} {parts[i]}")
     out.append(message)
     return list(dict.fromkeys(out))
+
+
+def questions(message: str, words: Callable[[str], list[str]]) -> list[str]:
+    """The separate questions of a message that asks several ("when is the strike and what
+    was the turnout?"), each as `words` normalises it, in order; [] when it asks one thing.
+
+    A part asks when it starts with a question word, or is a whole sentence ending with "?"
+    ("strike date? turnout?"); "and" splits only before a question word, after two words or more,
+    so "when and where is it" or "voted and struck" stay whole. Parts that ask nothing
+    ("hi", "sorry to bother you") are left out.
+    """
+    asked: list[str] = []
+    for sentence in sentences(message):
+        chunks = _JOINT.split(sentence)
+        for chunk in chunks:
+            ws = words(chunk)
+            start = 0
+            for i in range(2, len(ws) - 1):
+                if ws[i] == "and" and ws[i + 1] in QUESTION_WORDS and i - start >= 2:
+                    asked.extend(_if_asking(ws[start:i], marked=False))
+                    start = i + 1
+            whole = len(chunks) == 1 and start == 0  # "turnout?", not "…, the union or the ministry?"
+            asked.extend(_if_asking(ws[start:], marked=whole and sentence.rstrip().endswith("?")))
+    return asked[:MAX_QUESTIONS] if len(asked) > 1 else []
+
+
+def _if_asking(ws: list[str], marked: bool) -> list[str]:
+    """The part as text if it asks something ("?"-marked or a question word first), else nothing."""
+    if ws and ws[0] in _LINKS:  # ", and who is the minister?"
+        ws = ws[1:]
+    if not ws or (len(ws) < 2 and not marked) or not (marked or ws[0] in QUESTION_WORDS):
+        return []
+    return [" ".join(ws)]
 
 
 def _tail_clause(sentence: str) -> list[str]:

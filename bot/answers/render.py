@@ -39,6 +39,9 @@ class Reply:
     related: tuple[Fact, ...] = ()
     # What tapping each offered button shows (`offered`), filled in by the engine.
     cards: tuple[str, ...] = ()
+    # Replies to the message's other questions, sent after this one ("... and what was the
+    # turnout?"): each stands alone, with its own source.
+    also: tuple[Reply, ...] = ()
 
     @property
     def offered(self) -> tuple[Fact, ...]:
@@ -50,7 +53,7 @@ class Reply:
     def to_json(self) -> dict[str, object]:
         """`ask --json`: suggestions carry what tapping them shows (their cards)."""
         cards = dict(zip((f.id for f in self.offered), self.cards, strict=False))
-        return {
+        out: dict[str, object] = {
             "question": self.question,
             "answered": self.answered,
             "fact": self.fact.id if self.fact else None,
@@ -61,6 +64,9 @@ class Reply:
                 {"fact": f.id, "title": f.title, "text": cards.get(f.id, "")} for f in self.offered
             ],
         }
+        if self.also:
+            out["also"] = [r.to_json() for r in self.also]
+        return out
 
 
 def _join(segments: Iterable[Segment]) -> tuple[str, str]:

@@ -83,14 +83,16 @@ async def answer_question(message: Message, context: BotContext, question: str) 
     answer: "the reports don't give the date") is recorded for the gap report, without
     identity, and in a private chat offers "Tell me when there's an answer" below its buttons."""
     services = context.services
-    reply = services.engine.ask(question)
-    markup = None
-    if reply.kind in ("decline", "partial"):
-        gap_id = await off_loop(services.store.record_gap, question)
-        if gap_id is not None and message.chat.type == ChatType.PRIVATE:
-            markup = keyboards.decline(reply, gap_id)
-    log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
-    await reply_with(message, reply, markup)
+    first = services.engine.ask(question)
+    # A message asking several things gets a reply to each (first.also), gaps recorded apiece.
+    for reply in (first, *first.also):
+        markup = None
+        if reply.kind in ("decline", "partial"):
+            gap_id = await off_loop(services.store.record_gap, question if reply is first else reply.question)
+            if gap_id is not None and message.chat.type == ChatType.PRIVATE:
+                markup = keyboards.decline(reply, gap_id)
+        log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
+        await reply_with(message, reply, markup)
 
 
 async def start(update: Update, context: BotContext) -> None:
