@@ -76,10 +76,18 @@ class Engine:
         there strike pay?": the reports don't say), on separate topics; None unless two of
         them are, one an answer. The answer the whole message got, if a part got it too,
         comes first (so does the first answered part otherwise), the others in order."""
+        # The fast static reading first, and the transformer's only while two replies are
+        # still possible: each part it reads costs a few milliseconds.
+        quick = [self.match(part, refine=False) for part in parts]
+        possible = sum(m.unsure or _strength(m)[0] == 2 for m in quick)
         seen: set[str] = set()
         found: list[Match] = []
-        for part in parts:
-            m = self.match(part)
+        for part, m in zip(parts, quick, strict=True):
+            if possible < 2:
+                return None
+            if m.unsure:
+                m = self.match(part)
+                possible -= _strength(m)[0] != 2
             key = self._topic(m.fact) if m.fact is not None else (m.decline.id if m.decline else "")
             if key and key not in seen and _strength(m)[0] == 2:
                 seen.add(key)
@@ -132,20 +140,21 @@ class Engine:
         base = self.kb.facts.get(self._topic(fact), fact)
         return fact_reply(self.kb, base, question, score, newer=self.updates.get(base.id, []))
 
-    def match(self, question: str) -> Match:
+    def match(self, question: str, refine: bool = True) -> Match:
         """The most confident reading of the message: the whole of it or its asking part.
 
         A long message's parts are compared on the fast static reading; only the best part
-        is read again by the transformer, so a message costs one slow reading at most.
+        is read again by the transformer, so a message costs one slow reading at most (none
+        without `refine`: then `unsure` says whether it would have).
         """
         parts = readings(question)
         best: Match | None = None
         for text in parts:
-            found = self.matcher.match(text, refine=len(parts) == 1)
+            found = self.matcher.match(text, refine=refine and len(parts) == 1)
             if best is None or _strength(found) > _strength(best):
                 best = replace(found, question=question, focus=text)
         assert best is not None
-        if best.unsure:
+        if best.unsure and refine:
             best = replace(self.matcher.match(best.focus), question=question, focus=best.focus)
         return best
 
