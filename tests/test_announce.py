@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.answers.engine import Engine
+from bot.tg.handlers.announce import NO_CHANNEL, NOT_TEXT
+from tests.support.dialogue import press, replies, say
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import MEMBER, ORGANISER, RunningBot
+from tests.support.messages import buttons
+from tests.support.organiser_flows import command
 
 
 async def test_members_questions_leave_no_per_user_memory(fake: FakeBotAPI, bot: RunningBot) -> None:
@@ -62,3 +66,52 @@ async def test_text_after_a_bare_announce_is_taken_verbatim(fake: FakeBotAPI, bo
     header, shown = (await fake.wait_for_sent(3, chat_id=ORGANISER))[1:]
     assert header["text"].startswith("Preview #1, exactly as it will appear")
     assert shown["text"] == "At the picket line from 7am"
+
+
+async def test_announce_while_waiting_starts_over(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """/announce TEXT sent while a bare /announce waits used to get "I don't know that command"."""
+    await say(fake, "/announce")
+    header, shown = await say(fake, "/announce Picket from 7am", n=2, entities=command("/announce"))
+    assert header["text"].startswith("Preview #1") and shown["text"] == "Picket from 7am"
+    [ask_again] = await say(fake, "/announce")  # and a bare one asks again
+    assert "next message" in ask_again["text"]
+
+
+async def test_a_photo_is_not_taken_for_the_announcement(fake: FakeBotAPI, bot: RunningBot) -> None:
+    await say(fake, "/announce")
+    [refusal] = await replies(fake, ORGANISER, lambda: fake.send_message(
+        user_id=ORGANISER, photo=[{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]), 1)
+    assert refusal["text"] == NOT_TEXT and bot.services.store.get(1) is None
+    header, shown = await say(fake, "Picket from 7am", n=2)  # still waiting for the text
+    assert header["text"].startswith("Preview #1") and shown["text"] == "Picket from 7am"
+
+
+async def test_without_a_channel_announce_says_so_and_saves_nothing(
+    fake: FakeBotAPI, tmp_path: Path, engine: Engine
+) -> None:
+    bot = await RunningBot(fake, tmp_path, engine, channel=None).start()
+    try:
+        [refusal] = await say(fake, "/announce Strike on Tuesday")
+        assert refusal["text"] == NO_CHANNEL and "ANNOUNCE_CHANNEL_ID" in refusal["text"]
+        [bare] = await say(fake, "/announce")
+        assert bare["text"] == NO_CHANNEL
+        assert bot.services.store.get(1) is None
+    finally:
+        await bot.stop()
+
+
+async def test_a_post_that_fails_for_want_of_a_channel_offers_no_try_again(
+    fake: FakeBotAPI, tmp_path: Path, engine: Engine
+) -> None:
+    """A preview made before the channel setting went: Post says why, with no button that
+    could never work."""
+    bot = await RunningBot(fake, tmp_path, engine).start()
+    _, shown = await say(fake, "/announce Strike on Tuesday", n=2)
+    await bot.stop()
+    bot = await RunningBot(fake, tmp_path, engine, channel=None).start()
+    try:
+        [failed], _ = await press(fake, shown, "a:post:1")
+        assert failed["text"].startswith("❌ #1 was not posted: ANNOUNCE_CHANNEL_ID is not set")
+        assert buttons(failed) == []
+    finally:
+        await bot.stop()

@@ -237,9 +237,11 @@ async def report(app: Application, result: PublishResult, chat_id: int) -> None:
     elif result.outcome is Outcome.TAKEN:
         await bot.send_message(chat_id, f"{already(ann)}; nothing more was sent.")
     elif result.outcome is Outcome.FAILED:
+        # Without a channel, Try again could never work: the reason says what to set.
+        retry = services_of(app).settings.announce_channel_id is not None
         await bot.send_message(
             chat_id, f"❌ #{ann.id} was not posted: {html.escape(result.reason)}. Nothing is in the channel.",
-            reply_markup=keyboards.announcement(ann.id, ("Try again", "post")),
+            reply_markup=keyboards.announcement(ann.id, ("Try again", "post")) if retry else None,
         )
     else:
         await ask_to_check(app, ann, chat_id)

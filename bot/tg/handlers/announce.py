@@ -26,19 +26,28 @@ from bot.tg.updates import message_of, user_of
 log = logging.getLogger(__name__)
 
 WAITING_FOR_TEXT = 1
+NO_CHANNEL = ("No announcement channel is set up, so there is nowhere to post. Whoever runs the bot "
+              "must set ANNOUNCE_CHANNEL_ID and restart it. Nothing was saved.")
+NOT_TEXT = "Announcements are text only: send the announcement's text, or /cancel."
 
 
 def conversation(wait_seconds: float) -> ConversationHandler:
     """/announce, the text that may follow it, /cancel and the timeout (Settings), as one handler."""
-    text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    private, fresh = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE
     return ConversationHandler(
         entry_points=[CommandHandler("announce", announce)],
         states={
-            WAITING_FOR_TEXT: [MessageHandler(text, got_text)],
+            WAITING_FOR_TEXT: [
+                MessageHandler(private & filters.TEXT & ~filters.COMMAND & fresh, got_text),
+                # A photo or a sticker is not the announcement: say so, and keep waiting.
+                MessageHandler(private & ~filters.TEXT & fresh, not_text),
+            ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],
         conversation_timeout=wait_seconds,
+        # /announce while waiting starts over, rather than "I don't know that command".
+        allow_reentry=True,
         name="announce",
     )
 
@@ -48,6 +57,9 @@ async def announce(update: Update, context: BotContext) -> int:
     if not await organiser_only(update, context):
         return ConversationHandler.END
     message = message_of(update)
+    if context.services.settings.announce_channel_id is None:
+        await message.reply_text(NO_CHANNEL)
+        return ConversationHandler.END
     args = args_html(message)
     if not args:
         await message.reply_text("Send me the announcement text in your next message (or /cancel).")
@@ -69,6 +81,11 @@ async def got_text(update: Update, context: BotContext) -> int:
         request = AnnounceRequest(text=message.text_html.strip(), due_at=None)
         await preview(message, user_of(update).id, context, request)
     return ConversationHandler.END
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Anything but text while the bot waits for the announcement: it stays waiting."""
+    await message_of(update).reply_text(NOT_TEXT)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
