@@ -54,18 +54,20 @@ async def is_organiser(context: BotContext, user_id: int | None) -> bool:
 
 
 async def organiser_only(update: Update, context: BotContext) -> bool:
-    """Gate for an organiser command: False, after a polite one-liner, for anyone else or
-    anywhere but a private chat."""
+    """Gate for an organiser command: False, after a polite one-liner, anywhere but a private
+    chat or for anyone but an organiser."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None:
+        return False
+    # The chat first: in a group, organisers and members get the same reply, so the group
+    # does not learn who the organisers are.
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        log.info("organiser command refused outside a private chat")
+        await message.reply_text(PRIVATE_ONLY)
         return False
     if not await is_organiser(context, user.id if user else None):
         log.info("organiser command refused")
         await message.reply_text(REFUSAL)
-        return False
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        log.info("organiser command refused outside a private chat")
-        await message.reply_text(PRIVATE_ONLY)
         return False
     return True
 
