@@ -84,6 +84,20 @@ def test_bad_announce_args_are_refused(args: str, fragment: str) -> None:
     assert fragment in str(err.value)
 
 
+@pytest.mark.parametrize("now", [
+    NOW,
+    datetime(2026, 12, 1, 23, 30, tzinfo=UTC),  # years after the dispute
+    datetime(2014, 3, 29, 23, 30, tzinfo=UTC),  # the clocks go forward tonight
+])
+def test_the_format_example_can_be_copied_as_it_is(now: datetime) -> None:
+    """The example in a refusal used to be 2013-11-05, in the past once that had gone by."""
+    with pytest.raises(ScheduleError) as err:
+        parse_announce_args("at tomorrow 9am strike", now)
+    example = str(err.value).split("e.g. ", 1)[1].split(" …", 1)[0]
+    request = parse_announce_args(f"{example} Strike", now)
+    assert request.due_at is not None and request.due_at > now and request.text == "Strike"
+
+
 def test_one_minute_ahead_is_accepted() -> None:
     req = parse_announce_args("at 2013-10-01 10:01 Soon", NOW)
     assert req.due_at == datetime(2013, 10, 1, 9, 1, tzinfo=UTC)

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 
-FORMAT_HINT = "Use: at YYYY-MM-DD HH:MM your announcement (London time), e.g. at 2013-11-05 12:00 …"
+
+def format_hint(now: datetime) -> str:
+    """The schedule format, with an example that is always to come (tomorrow at noon, London),
+    so an organiser who copies it is not told it is in the past."""
+    _require_aware(now)
+    tomorrow = now.astimezone(LONDON) + timedelta(days=1)
+    return f"Use: at YYYY-MM-DD HH:MM your announcement (London time), e.g. at {tomorrow:%Y-%m-%d} 12:00 …"
+
 LITERAL_HINT = ("To post a text that starts with the word “at”, send /announce on its own, "
                 "then the text in your next message.")
 
@@ -61,18 +68,18 @@ def london_to_utc(naive: datetime) -> datetime:
     return first.astimezone(UTC)
 
 
-def _parse_when(date_text: str, time_text: str | None) -> datetime:
+def _parse_when(date_text: str, time_text: str | None, now: datetime) -> datetime:
     date_m = _DATE.fullmatch(date_text)
     time_m = _TIME.fullmatch(time_text or "")
     if date_m is None or time_m is None:
-        raise ScheduleError(f"I couldn't read that date and time. {FORMAT_HINT} {LITERAL_HINT}")
+        raise ScheduleError(f"I couldn't read that date and time. {format_hint(now)} {LITERAL_HINT}")
     year, month, day = (int(g) for g in date_m.groups())
     hour, minute = (int(g) for g in time_m.groups())
     try:
         return datetime(year, month, day, hour, minute)
     except ValueError:
         raise ScheduleError(
-            f"{date_text} {time_text} isn't a real date and time. {FORMAT_HINT}"
+            f"{date_text} {time_text} isn't a real date and time. {format_hint(now)}"
         ) from None
 
 
@@ -87,9 +94,9 @@ def parse_announce_args(args: str, now: datetime) -> AnnounceRequest:
         return AnnounceRequest(text=body, due_at=None)
     match = _SCHEDULE.fullmatch(body)
     if match is None:
-        raise ScheduleError(f"I couldn't read a date and time after “at”. {FORMAT_HINT} {LITERAL_HINT}")
+        raise ScheduleError(f"I couldn't read a date and time after “at”. {format_hint(now)} {LITERAL_HINT}")
     date_text, time_text, text = match.groups()
-    due_at = london_to_utc(_parse_when(date_text, time_text))
+    due_at = london_to_utc(_parse_when(date_text, time_text, now))
     if due_at <= now:
         raise ScheduleError(
             f"{format_london(due_at)} is in the past (it's now {format_london(now)})."
