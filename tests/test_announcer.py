@@ -33,9 +33,9 @@ async def subscribe_all(fake: FakeBotAPI) -> None:
 
 
 async def report(fake: FakeBotAPI) -> str:
-    """The organiser's delivery report, once it says Finished."""
+    """The organiser's delivery report, once it says it has finished."""
     progress = fake.messages_to(ORGANISER)[-1]
-    await eventually(fake, lambda: progress["text"].startswith("Finished"), "the delivery report")
+    await eventually(fake, lambda: "finished:" in progress["text"], "the delivery report")
     return str(progress["text"])
 
 
@@ -46,7 +46,7 @@ async def test_a_full_length_announcement_reaches_every_subscriber(fake: FakeBot
     header, shown = await say(fake, text, n=2, entities=BOLD)
     assert header["text"].startswith("Preview #1") and shown["entities"][0] == BOLD[0]
     await press(fake, shown, "a:post:1", n=2)
-    assert await report(fake) == "Finished: sent 3 of 3."
+    assert await report(fake) == "#1 to subscribers, finished: sent 3 of 3."
     [posted] = fake.messages_to(CHANNEL)
     assert posted["text"] == shown["text"]
     for member in MEMBERS:
@@ -73,7 +73,7 @@ async def test_a_dm_lost_in_flight_is_unknown_not_sent(fake: FakeBotAPI, bot: Ru
     # Telegram delivers it, but the answer never comes back: nobody knows, so no retry either.
     fake.fail_next("sendMessage", "drop_after", chat_ids=frozenset({MEMBERS[1]}))
     await post(fake, "Strike on Tuesday", subscribers=3)
-    assert await report(fake) == ("Finished: sent 2 of 3. "
+    assert await report(fake) == ("#1 to subscribers, finished: sent 2 of 3. "
                                   "1 unknown: interrupted by a restart, not sent again.")
     assert [len(fake.messages_to(m)) for m in MEMBERS] == [2, 2, 2]  # subscribed + one DM each
 
@@ -82,7 +82,7 @@ async def test_a_blocked_member_is_counted_and_forgotten(fake: FakeBotAPI, bot: 
     await subscribe_all(fake)
     fake.blocked_users.add(MEMBERS[2])
     await post(fake, "Strike on Tuesday", subscribers=3)
-    assert await report(fake) == "Finished: sent 2 of 3. 1 blocked the bot (removed)."
+    assert await report(fake) == "#1 to subscribers, finished: sent 2 of 3. 1 blocked the bot (removed)."
     assert not bot.services.store.is_subscribed(MEMBERS[2])
 
 

@@ -72,7 +72,7 @@ def matches(kill: Kill, method: str, params: dict) -> bool:
     return {
         "channel": _chat(params) == CHANNEL,
         "confirm": _chat(params) == ORGANISER and text.startswith("✅"),
-        "progress": _chat(params) == ORGANISER and text.startswith("Sending to subscribers"),
+        "progress": _chat(params) == ORGANISER and text.startswith("#1 to subscribers: sent"),
         "thanks": _chat(params) == ORGANISER and text.startswith("Thanks:"),
         "dm": _chat(params) in MEMBERS,
     }[kill.target]
@@ -115,6 +115,9 @@ def prepare(data: Path, flow: str) -> None:
         elif flow == "there":
             ann = store.create_draft(STRIKE, ORGANISER)
             store.begin_send(ann.id, CHANNEL, ORGANISER)  # died mid-send: the bot must ask
+
+
+FINISHED = "#1 to subscribers, finished:"  # the delivery report's first words
 
 
 def organiser_messages(fake: FakeBotAPI, prefix: str) -> list[dict]:
@@ -165,7 +168,7 @@ async def test_kill_9_then_restart_delivers_each_post_at_most_once(
             assert [len(dms(fake, m)) for m in MEMBERS] == [0, 0, 0]  # nothing until they answer
             answer = "there" if kill.performed else "again"
             fake.press_button(asks(fake)[-1], f"a:{answer}:1", user_id=ORGANISER)
-        await bot.wait_until(lambda: organiser_messages(fake, "Finished:"), "the delivery report", 20)
+        await bot.wait_until(lambda: organiser_messages(fake, FINISHED), "the delivery report", 20)
         await fake.wait_idle(timeout=10)
     finally:
         await bot.stop()
@@ -182,9 +185,9 @@ async def test_kill_9_then_restart_delivers_each_post_at_most_once(
     assert told or thanked, "the organiser was never told"
     if told and kill.flow != "there":  # "It's there" gives no message id to pin
         assert buttons(told[-1]) == [("📌 Pin it", "a:pin:1")]
-    [report] = organiser_messages(fake, "Finished:")
+    [report] = organiser_messages(fake, FINISHED)
     sent = len(MEMBERS) - len(unknown)
-    assert report["text"].startswith(f"Finished: sent {sent} of {len(MEMBERS)}.")
+    assert report["text"].startswith(f"{FINISHED} sent {sent} of {len(MEMBERS)}.")
     assert ("1 unknown" in report["text"]) == bool(unknown)
     with Store(data / "bot.sqlite3") as store:
         assert store.get(1).state == "posted"  # type: ignore[union-attr]

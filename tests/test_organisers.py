@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.storage import Store
 from bot.tg.access import PRIVATE_ONLY
+from bot.tg.announcer import NO_SUBSCRIBERS
 from bot.tg.app import build_application
 from tests.support.dialogue import eventually, press, replies, say
 from tests.support.fakebotapi import FakeBotAPI
@@ -61,7 +62,8 @@ async def test_announce_preview_post_and_pin(fake: FakeBotAPI, bot: RunningBot) 
     assert buttons(fake.messages_to(ORGANISER)[-2]) == []  # the preview's buttons are gone
     ann = bot.services.store.get(ann_id)
     assert (ann.state, ann.channel_id, ann.message_id) == ("posted", CHANNEL, posted["message_id"])
-    assert confirm["text"] == f"✅ #{ann_id} posted to the channel (message id {posted['message_id']})."
+    assert confirm["text"] == (f"✅ #{ann_id} posted to the channel (message id {posted['message_id']})."
+                               + NO_SUBSCRIBERS)
     assert buttons(confirm) == [("📌 Pin it", f"a:pin:{ann_id}")]
 
     [pinned], _ = await press(fake, confirm, f"a:pin:{ann_id}")
@@ -272,7 +274,7 @@ async def test_overdue_schedule_posts_once_late_after_restart(fake: FakeBotAPI, 
     ann = bot.services.store.get(ann_id)
     assert (ann.state, ann.late, ann.message_id) == ("posted", True, posted["message_id"])
     assert [m["text"] for m in told[before:]] == [
-        f"✅ #{ann_id} posted to the channel (message id {posted['message_id']})."
+        f"✅ #{ann_id} posted to the channel (message id {posted['message_id']})." + NO_SUBSCRIBERS
     ]
     # Another restart does not post it again.
     await bot.restart()
@@ -344,7 +346,8 @@ async def test_crash_before_send_asks_and_never_reposts_alone(fake: FakeBotAPI, 
     [confirm], _ = await press(fake, ask, f"a:again:{ann.id}")
     [posted] = fake.messages_to(CHANNEL)
     assert posted["text"] == STRIKE
-    assert confirm["text"] == f"✅ #{ann.id} posted to the channel (message id {posted['message_id']})."
+    assert confirm["text"] == (f"✅ #{ann.id} posted to the channel (message id {posted['message_id']})."
+                               + NO_SUBSCRIBERS)
     assert bot.services.store.get(ann.id).state == "posted"
 
 
@@ -399,7 +402,7 @@ async def test_subscribers_get_exactly_one_dm(fake: FakeBotAPI, bot: RunningBot)
     ann_id, _ = await post(fake, STRIKE, subscribers=2)
     progress = fake.messages_to(ORGANISER)[-1]
     await eventually(fake, lambda: "sent 2 of 2" in progress["text"], "the progress message")
-    assert progress["text"] == "Finished: sent 2 of 2."
+    assert progress["text"] == f"#{ann_id} to subscribers, finished: sent 2 of 2."
     await fake.wait_idle()
     for member in (MEMBER, OTHERS[0]):
         [dm] = dms(fake, member)
@@ -408,16 +411,26 @@ async def test_subscribers_get_exactly_one_dm(fake: FakeBotAPI, bot: RunningBot)
     assert store.delivery_progress(ann_id) == (2, 2)
 
 
+async def test_the_confirmation_says_when_nobody_gets_a_dm(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """With subscribers a progress message follows the confirmation; without, it says so."""
+    _, confirmation = await post(fake, STRIKE)
+    assert confirmation["text"].endswith(NO_SUBSCRIBERS)
+    await say(fake, "/subscribe", user=MEMBER)
+    _, confirmation = await post(fake, "Picket from 7am", subscribers=1)
+    assert NO_SUBSCRIBERS not in confirmation["text"]
+
+
 async def test_blocked_subscriber_is_forgotten(fake: FakeBotAPI, bot: RunningBot) -> None:
     blocked = OTHERS[1]
     for member in (MEMBER, *OTHERS):
         await say(fake, "/subscribe", user=member)
     fake.blocked_users.add(blocked)
-    await post(fake, STRIKE, subscribers=3)
+    ann_id, _ = await post(fake, STRIKE, subscribers=3)
     progress = fake.messages_to(ORGANISER)[-1]
-    await eventually(fake, lambda: progress["text"].startswith("Finished"), "delivery to finish")
+    await eventually(fake, lambda: "finished:" in progress["text"], "delivery to finish")
     # Their delivery row went with their record; only a count says what happened.
-    assert progress["text"] == "Finished: sent 2 of 3. 1 blocked the bot (removed)."
+    assert progress["text"] == (f"#{ann_id} to subscribers, finished: sent 2 of 3. "
+                                "1 blocked the bot (removed).")
     assert [len(dms(fake, m)) for m in (MEMBER, OTHERS[0])] == [1, 1]
     assert fake.messages_to(blocked)[-1]["text"].startswith("You're subscribed")
     assert not bot.services.store.is_subscribed(blocked)

@@ -40,6 +40,7 @@ BATCH = 200
 # Jobs armed in post_init run only once polling has begun (a network round trip later);
 # APScheduler's default one-second grace would silently skip them.
 NO_MISFIRE = {"misfire_grace_time": None}
+NO_SUBSCRIBERS = " Nobody has subscribed to private messages yet, so no DMs are sent."
 
 
 class Outcome(enum.Enum):
@@ -168,7 +169,7 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
     counts = store.delivery_counts(ann_id)
     if report_to is not None and counts.total:
         try:
-            progress = await bot.send_message(report_to, _progress(counts))
+            progress = await bot.send_message(report_to, _progress(ann_id, counts))
         except TelegramError as exc:
             log.info("progress message skipped: %s", type(exc).__name__)
     last = time.monotonic()
@@ -182,11 +183,11 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
                     await off_loop(store.finish_delivery, ann_id, chat_id, outcome)
             if progress is not None and time.monotonic() - last > PROGRESS_EVERY:
                 counts = store.delivery_counts(ann_id)
-                await best_effort(progress.edit_text(_progress(counts)), "progress edit")
+                await best_effort(progress.edit_text(_progress(ann_id, counts)), "progress edit")
                 last = time.monotonic()
     counts = store.delivery_counts(ann_id)
     if progress is not None:
-        await best_effort(progress.edit_text(_progress(counts, finished=True)), "progress edit")
+        await best_effort(progress.edit_text(_progress(ann_id, counts, finished=True)), "progress edit")
     latest = store.get(ann_id)  # rows are never removed: None would be a caller's wrong id
     if latest is not None and latest.state == "posted":
         await off_loop(store.mark_delivery_done, ann_id)
@@ -195,9 +196,10 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
     return counts
 
 
-def _progress(counts: DeliveryCounts, finished: bool = False) -> str:
-    """The organiser's view: only a DM Telegram accepted counts as sent."""
-    state = "Finished: sent" if finished else "Sending to subscribers: sent"
+def _progress(ann_id: int, counts: DeliveryCounts, finished: bool = False) -> str:
+    """The organiser's view (which post: two deliveries may run at once): only a DM Telegram
+    accepted counts as sent."""
+    state = f"#{ann_id} to subscribers, finished: sent" if finished else f"#{ann_id} to subscribers: sent"
     text = f"{state} {counts.sent:,} of {counts.total:,}."
     extras = [f"{n:,} {what}" for n, what in (
         (counts.failed, "failed"),
@@ -251,8 +253,10 @@ async def confirm_posted(app: Application, ann: Announcement, chat_id: int) -> N
     """Tell the organiser the post is in the channel, with a Pin button; a restarted bot
     calls this for every post whose organiser was never told."""
     where = f" (message id {ann.message_id})" if ann.message_id is not None else ""
+    # With subscribers, a progress message follows; without, say so rather than nothing.
+    nobody = "" if services_of(app).store.delivery_counts(ann.id).total else NO_SUBSCRIBERS
     await app.bot.send_message(
-        chat_id, f"✅ #{ann.id} posted to the channel{where}.",
+        chat_id, f"✅ #{ann.id} posted to the channel{where}.{nobody}",
         reply_markup=keyboards.announcement(ann.id, ("📌 Pin it", "pin")) if ann.is_live else None,
     )
     await off_loop(services_of(app).store.mark_reported, ann.id)
