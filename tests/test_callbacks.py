@@ -43,6 +43,13 @@ def test_gap_fact_and_learning_buttons_round_trip() -> None:
     assert callbacks.parse_number(callbacks.tell_me(7), callbacks.TELL_ME) == 7
     assert callbacks.parse_organiser_fact(callbacks.organiser_fact("save", 3)) == ("save", 3)
     assert callbacks.parse_learn(callbacks.learn("reject", 12)) == ("reject", 12)
+    assert callbacks.parse_clear_gaps(callbacks.clear_gaps("clear", 40)) == ("clear", 40)
+
+
+@pytest.mark.parametrize("data", ["g:delete:1", "g:clear:", "g:clear:-1", "g:keep:1:2", "a:clear:1", None])
+def test_forged_clear_gaps_buttons_are_refused(data: str | None) -> None:
+    with pytest.raises(callbacks.BadCallback):
+        callbacks.parse_clear_gaps(data)
 
 
 @pytest.mark.parametrize("data", ["o:post:1", "o:save:", "o:save:-1", "o:save:1:2", "l:save:1", "o:SAVE:1",

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.tg import callbacks
 from bot.tg.access import REFUSAL
 from bot.tg.handlers.gaps import TOLD_KEPT
 from bot.tg.handlers.organiser_facts import TOLD
 from bot.tg.keyboards import TELL_ME
 from tests.support.dialogue import press, say, with_bold
 from tests.support.fakebotapi import FakeBotAPI
-from tests.support.harness import MEMBER, RunningBot
+from tests.support.harness import MEMBER, ORGANISER, RunningBot
 from tests.support.messages import buttons
 
 OTHER, THIRD = 1002, 1003
@@ -170,11 +171,43 @@ async def test_odd_answer_commands_get_a_polite_reply(fake: FakeBotAPI, bot: Run
     assert "keep it under 400" in reply["text"]
 
 
-async def test_gaps_clear_deletes_them(fake: FakeBotAPI, bot: RunningBot) -> None:
-    await say(fake, "do we get strike pay", user=MEMBER)
-    [cleared] = await say(fake, "/gaps clear")
-    assert cleared["text"] == "Cleared: 1 unanswered question(s) deleted."
+async def test_gaps_clear_asks_first_and_deletes_only_on_clear(fake: FakeBotAPI, bot: RunningBot) -> None:
+    """/gaps clear used to delete at once, members' "Tell me" opt-ins with it, unasked."""
+    store = bot.services.store
+    [decline] = await say(fake, "do we get strike pay", user=MEMBER)
+    await press(fake, decline, tell_me_button(decline), user=MEMBER)
+    gap = callbacks.parse_number(tell_me_button(decline), callbacks.TELL_ME)
+    up_to = store.record_gap("when do the ballot papers arrive")
+    [asked] = await say(fake, "/gaps clear")
+    assert asked["text"] == ("Delete 2 unanswered questions and 1 member's request to be told "
+                             "of an answer? This can't be undone.")
+    assert buttons(asked) == [("🗑 Clear", f"g:clear:{up_to}"), ("Keep", f"g:keep:{up_to}")]
+    assert len(store.gap_questions()) == 2 and store.watchers(gap) == [MEMBER]  # nothing deleted yet
+
+    [kept], _ = await press(fake, asked, f"g:keep:{up_to}")
+    assert kept["text"] == "Kept: nothing was deleted." and buttons(fake.messages_to(ORGANISER)[-2]) == []
+    assert len(store.gap_questions()) == 2 and store.watchers(gap) == [MEMBER]
+
+    [asked] = await say(fake, "/gaps clear")
+    [cleared], _ = await press(fake, asked, f"g:clear:{up_to}")
+    assert cleared["text"] == ("Cleared: 2 unanswered questions and 1 member's request to be told "
+                               "of an answer.")
     assert (await say(fake, "/gaps"))[0]["text"] == "No unanswered questions recorded yet."
+    assert store.watchers(gap) == []
+    # A second press (another device, a re-delivered update) spares what members asked since.
+    store.record_gap("is there strike pay")
+    [stale], _ = await press(fake, asked, f"g:clear:{up_to}", check=False)
+    assert stale["text"] == "Nothing left to clear: those questions are already gone."
+    assert store.top_gaps() == [("is there strike pay", 1)]
+    # Members cannot press it; with nothing recorded there is nothing to ask.
+    _, refused = await press(fake, asked, f"g:clear:{up_to + 1}", user=MEMBER, n=0, check=False)
+    assert refused["text"] == REFUSAL and store.top_gaps() == [("is there strike pay", 1)]
+    [asked] = await say(fake, "/gaps clear")
+    assert asked["text"] == ("Delete 1 unanswered question (no member asked to be told of an answer)? "
+                             "This can't be undone.")
+    await press(fake, asked, f"g:clear:{up_to + 1}")
+    [nothing] = await say(fake, "/gaps clear")
+    assert nothing["text"] == "There are no unanswered questions to clear." and buttons(nothing) == []
 
 
 async def test_unsubscribe_deletes_opt_ins(fake: FakeBotAPI, bot: RunningBot) -> None:

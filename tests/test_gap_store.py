@@ -87,10 +87,29 @@ def test_opt_ins_expire_after_30_days_even_if_the_gap_is_asked_again(store: Stor
 def test_clear_deletes_gaps_and_their_opt_ins_and_is_audited(store: Store) -> None:
     gap = store.record_gap("strike pay?")
     assert gap is not None and store.watch_gap(gap, 1001)
-    assert store.clear_gaps(ORGANISER) == 1
+    shown = store.gaps_to_clear()
+    assert (shown.questions, shown.opt_ins) == (1, 1)
+    assert store.clear_gaps(ORGANISER, shown.up_to) == shown
     assert store.top_gaps() == [] and store.watchers(gap) == []
     [entry] = store.audit()
     assert (entry.action, entry.actor_id) == ("gaps_clear", ORGANISER)
+
+
+def test_clear_deletes_only_what_was_counted(store: Store) -> None:
+    """A stale or second Clear must not delete questions asked after the organiser was asked."""
+    old = store.record_gap("strike pay?")
+    shown = store.gaps_to_clear()
+    new = store.record_gap("picket times?")
+    assert old is not None and new is not None and store.watch_gap(new, 1001)
+    assert store.gaps_to_clear().up_to == new > shown.up_to  # ids are never reused
+    cleared = store.clear_gaps(ORGANISER, shown.up_to)
+    assert (cleared.questions, cleared.opt_ins) == (1, 0)
+    assert store.top_gaps() == [("picket times?", 1)] and store.watchers(new) == [1001]
+    again = store.clear_gaps(ORGANISER, shown.up_to)
+    assert (again.questions, again.opt_ins) == (0, 0) and len(store.audit()) == 1
+    # The same wording asked again after a clear is a new question, so an old button spares it.
+    assert store.record_gap("strike pay?") not in (None, old)
+    assert store.clear_gaps(ORGANISER, shown.up_to).questions == 0
 
 
 def test_saving_a_fact_turns_opt_ins_into_owed_dms_and_removes_the_gap(store: Store) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.storage.db import SCHEMA_VERSION
 from bot.storage.delivery import DeliveryCounts, Subscriptions
-from bot.storage.gaps import GAP_MAX_LEN, GapQuestion, Gaps, normalise_question
+from bot.storage.gaps import GAP_MAX_LEN, GapQuestion, Gaps, GapsToClear, normalise_question
 from bot.storage.learned import Learned, LearnedPhrasing, OrganiserFact
 from bot.storage.outbox import Outbox
 from bot.storage.records import STATES, Announcement, AuditEntry, InvalidTransition, NotFound, StoreError
@@ -29,6 +29,7 @@ __all__ = [
     "DeliveryCounts",
     "AuditEntry",
     "GapQuestion",
+    "GapsToClear",
     "InvalidTransition",
     "LearnedPhrasing",
     "NotFound",

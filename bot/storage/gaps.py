@@ -36,6 +36,15 @@ class GapQuestion:
     last_day: date
 
 
+@dataclass(frozen=True)
+class GapsToClear:
+    """Unanswered questions (stored wordings) with ids up to `up_to`, and members' opt-ins on them."""
+
+    up_to: int
+    questions: int
+    opt_ins: int
+
+
 class Gaps(Database):
     """Unanswered questions (no identities) and who asked to be told (chat id only)."""
 
@@ -73,13 +82,24 @@ class Gaps(Database):
         """(wording, count) pairs, most asked first, ungrouped."""
         return [(g.question, g.count) for g in self.gap_questions()[:limit]]
 
-    def clear_gaps(self, actor_id: int) -> int:
-        """/gaps clear: forget every unanswered question and the opt-ins waiting on them."""
+    def gaps_to_clear(self) -> GapsToClear:
+        """What /gaps clear would delete now, for the organiser to confirm first."""
+        [(up_to, questions)] = self._query("SELECT coalesce(max(id), 0), count(*) FROM gap_questions")
+        [(opt_ins,)] = self._query("SELECT count(*) FROM gap_watchers WHERE fact_id IS NULL AND gap_id <= ?",
+                                   (up_to,))
+        return GapsToClear(int(up_to), int(questions), int(opt_ins))
+
+    def clear_gaps(self, actor_id: int, up_to: int) -> GapsToClear:
+        """/gaps clear, once confirmed: forget the unanswered questions the organiser was shown
+        (ids up to `up_to`) and the opt-ins waiting on them. Ids are never reused, so a second
+        or stale press deletes nothing asked since."""
         with self._tx() as db:
-            n = db.execute("DELETE FROM gap_questions").rowcount
-            db.execute("DELETE FROM gap_watchers WHERE fact_id IS NULL")
-            self._audit(db, actor_id, "gaps_clear", None, f"{n} question(s)")
-        return n
+            opt_ins = db.execute("DELETE FROM gap_watchers WHERE fact_id IS NULL AND gap_id <= ?",
+                                 (up_to,)).rowcount
+            n = db.execute("DELETE FROM gap_questions WHERE id <= ?", (up_to,)).rowcount
+            if n or opt_ins:
+                self._audit(db, actor_id, "gaps_clear", None, f"{n} question(s), {opt_ins} opt-in(s)")
+        return GapsToClear(up_to, n, opt_ins)
 
     def purge_expired(self, gap_days: int = MAX_RETENTION_DAYS) -> int:
         """Delete gaps, opt-ins and tap candidates past their time; returns rows deleted.

@@ -151,7 +151,7 @@ def register(app: Application) -> None:
         app.add_handler(CommandHandler(name, organiser_command))
 
     # Buttons, by callback prefix: members' facts, topic pages, examples and "Tell me", then
-    # organisers' announcement, fact and learning buttons.
+    # organisers' announcement, fact and learning buttons, and Clear/Keep under /gaps clear.
     for prefix, on_press in {
         callbacks.FACT: members.fact_button,
         callbacks.TOPICS: members.topics_button,
@@ -160,6 +160,7 @@ def register(app: Application) -> None:
         callbacks.TELL_ME: gaps.tell_me,
         callbacks.ORGANISER_FACT: organiser_facts.button,
         callbacks.LEARN: learning.button,
+        callbacks.CLEAR_GAPS: gaps.clear_button,
     }.items():
         app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.pattern(prefix)))
 

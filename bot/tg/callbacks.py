@@ -11,6 +11,7 @@ handlers turn into a polite answer instead of an exception.
 - `n:<gap id>` is a member's "Tell me when there's an answer" on a decline
 - `o:<action>:<organiser fact number>` is an organiser's Save/Cancel on a fact preview
 - `l:<action>:<candidate id>` is an organiser's Approve/Reject on a learned phrasing
+- `g:<action>:<highest gap id shown>` is an organiser's Clear/Keep under "/gaps clear"
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import re
 
 FACT, TOPICS, EXAMPLE, ANNOUNCE = "f:", "t:", "x:", "a:"
-TELL_ME, ORGANISER_FACT, LEARN = "n:", "o:", "l:"
+TELL_ME, ORGANISER_FACT, LEARN, CLEAR_GAPS = "n:", "o:", "l:", "g:"
 ANNOUNCE_ACTIONS = frozenset({"post", "again", "cancel", "sched", "pin", "there"})
 FACT_ACTIONS = frozenset({"save", "cancel", "edit", "keep"})
 LEARN_ACTIONS = frozenset({"approve", "reject"})
+CLEAR_GAPS_ACTIONS = frozenset({"clear", "keep"})
 MAX_BYTES = 64  # Telegram's limit on callback data
 MAX_NUMBER = 10**12  # far above any real id or page, far below SQLite's 64-bit limit
 _NUMBER = re.compile(r"[0-9]{1,12}")
@@ -69,6 +71,11 @@ def learn(action: str, candidate_id: int) -> str:
     return f"{LEARN}{action}:{candidate_id}"
 
 
+def clear_gaps(action: str, up_to: int) -> str:
+    assert action in CLEAR_GAPS_ACTIONS, action
+    return f"{CLEAR_GAPS}{action}:{up_to}"
+
+
 def parse_fact(data: str | None) -> str:
     """The fact id of an `f:` button."""
     fact_id = _payload(data, FACT)
@@ -95,6 +102,11 @@ def parse_organiser_fact(data: str | None) -> tuple[str, int]:
 def parse_learn(data: str | None) -> tuple[str, int]:
     """(action, candidate id) of an `l:` button; only actions our buttons carry."""
     return _action_and_number(data, LEARN, LEARN_ACTIONS)
+
+
+def parse_clear_gaps(data: str | None) -> tuple[str, int]:
+    """(action, highest gap id shown) of a `g:` button; only actions our buttons carry."""
+    return _action_and_number(data, CLEAR_GAPS, CLEAR_GAPS_ACTIONS)
 
 
 def _action_and_number(data: str | None, prefix: str, allowed: frozenset[str]) -> tuple[str, int]:

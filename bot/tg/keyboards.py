@@ -1,4 +1,5 @@
-"""Inline keyboards: members' fact and "Tell me" buttons, organisers' announcement, fact and learning buttons.
+"""Inline keyboards: members' fact and "Tell me" buttons, organisers' announcement, fact,
+learning and clear-gaps buttons.
 
 Callback data always comes from `callbacks`, which owns every prefix.
 """
@@ -80,4 +81,12 @@ def learn(candidate_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton("👍 Approve", callback_data=callbacks.learn("approve", candidate_id)),
         InlineKeyboardButton("👎 Reject", callback_data=callbacks.learn("reject", candidate_id)),
+    ]])
+
+
+def clear_gaps(up_to: int) -> InlineKeyboardMarkup:
+    """Clear and Keep under "/gaps clear": nothing is deleted until Clear is pressed."""
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton("🗑 Clear", callback_data=callbacks.clear_gaps("clear", up_to)),
+        InlineKeyboardButton("Keep", callback_data=callbacks.clear_gaps("keep", up_to)),
     ]])

@@ -1,7 +1,8 @@
 """Organisers' commands after the fact: /edit and /delete a channel post, /reload knowledge.
 
 Each command checks the user itself (`organiser_only`) and refuses politely. Members'
-answers pick up an edited or deleted post by themselves (see `Services.engine`).
+answers pick up an edited or deleted post by themselves (see `Services.engine`); copies
+already sent to subscribers by private message are not touched, and the organiser is told so.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ async def edit(update: Update, context: BotContext) -> None:
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
-    await message.reply_text(f"✏️ #{ann_id} edited in the channel.")
+    await message.reply_text(f"✏️ #{ann_id} edited in the channel.{_dms_unchanged(services, ann_id)}")
 
 
 async def delete(update: Update, context: BotContext) -> None:
@@ -49,16 +50,32 @@ async def delete(update: Update, context: BotContext) -> None:
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not deleted: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
-    await message.reply_text(f"🗑 #{ann_id} deleted from the channel.")
+    await message.reply_text(f"🗑 #{ann_id} deleted from the channel.{_dms_unchanged(services, ann_id)}")
 
 
 def _live(services: Services, ann_id: int) -> tuple[int, int]:
-    """(channel id, message id) of a posted announcement, or the refusal to show."""
+    """(channel id, message id) of a posted announcement, or the refusal to show, naming the
+    command that lists the right numbers."""
     ann = services.store.get(ann_id)
-    post = ann.channel_post if ann is not None else None
-    if post is None:
-        raise ScheduleError(f"#{ann_id} is not a posted announcement with a known channel message")
-    return post
+    if ann is None:
+        raise ScheduleError(f"there is no announcement #{ann_id}. /announcements lists the recent ones.")
+    if ann.state == "scheduled":
+        raise ScheduleError(f"#{ann_id} is only scheduled. /unschedule {ann_id} takes it off the queue.")
+    if ann.state == "posted" and ann.channel_post is None:  # "It's there" gives no message id
+        raise ScheduleError(f"I don't know #{ann_id}'s message in the channel: change it there yourself.")
+    if ann.channel_post is None:
+        raise ScheduleError(f"#{ann_id} is {ann.state}, not a live post. /announcements lists them.")
+    return ann.channel_post
+
+
+def _dms_unchanged(services: Services, ann_id: int) -> str:
+    """Subscribers' DMs are left as sent (no message ids are kept for them), so the organiser
+    must not think that correcting the channel corrected those too."""
+    sent = services.store.delivery_counts(ann_id).sent
+    if not sent:
+        return ""
+    copies = "The 1 copy" if sent == 1 else f"The {sent:,} copies"
+    return f" {copies} already sent by private message {'is' if sent == 1 else 'are'} unchanged."
 
 
 async def reload(update: Update, context: BotContext) -> None:

@@ -6,7 +6,7 @@ same question in other words is one gap, listed most asked first. A gap's number
 stored id of its first recorded wording, not its place in the list: members asking more
 between /gaps and /answer reorder the list, and /answer N must still mean the gap the
 organiser read. Gap texts hold no identities and are deleted after GAP_RETENTION_DAYS
-(30 at most); /gaps clear deletes them now.
+(30 at most); /gaps clear deletes them now, with members' opt-ins on them, once confirmed.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ import asyncio
 import html
 import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from bot.answers.grouping import Gap, GapGrouper
-from bot.tg import callbacks
-from bot.tg.access import organiser_only
+from bot.storage import GapsToClear
+from bot.tg import callbacks, keyboards
+from bot.tg.access import organiser_button, organiser_only
 from bot.tg.commands import args_html
 from bot.tg.context import BotContext, Services, off_loop
 from bot.tg.handlers.organiser_facts import show_preview, too_long
+from bot.tg.ratelimit import best_effort
 from bot.tg.updates import message_of, pressed_message, query_of, user_of
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,7 @@ async def gaps(update: Update, context: BotContext) -> None:
     services, message = context.services, message_of(update)
     arg = " ".join(context.args or []).strip().lower()
     if arg == "clear":
-        n = await off_loop(services.store.clear_gaps, user_of(update).id)
-        await message.reply_text(f"Cleared: {n} unanswered question(s) deleted.")
+        await _ask_to_clear(update, context)
         return
     if arg:
         await message.reply_text("Usage: <code>/gaps</code> to list, "
@@ -84,6 +85,39 @@ async def gaps(update: Update, context: BotContext) -> None:
         f"<b>Unanswered questions</b> (kept {days} days, without names or ids)\n{lines}\n\n"
         "<code>/answer N TEXT</code> answers gap N (its number stays the same as members ask "
         "more); <code>/gaps clear</code> deletes them all.")
+
+
+def _what(found: GapsToClear) -> str:
+    """'3 unanswered questions and 1 member's request to be told', for asking and for the result."""
+    questions = f"{found.questions} unanswered question{'s' if found.questions != 1 else ''}"
+    if not found.opt_ins:
+        return f"{questions} (no member asked to be told of an answer)"
+    requests = "1 member's request" if found.opt_ins == 1 else f"{found.opt_ins} members' requests"
+    return f"{questions} and {requests} to be told of an answer"
+
+
+async def _ask_to_clear(update: Update, context: BotContext) -> None:
+    """/gaps clear: say what would go, with Clear and Keep; members' opt-ins go too, so ask first."""
+    found = context.services.store.gaps_to_clear()
+    if not found.questions:
+        await message_of(update).reply_text("There are no unanswered questions to clear.")
+        return
+    await message_of(update).reply_text(f"Delete {_what(found)}? This can't be undone.",
+                                        reply_markup=keyboards.clear_gaps(found.up_to))
+
+
+@organiser_button(callbacks.parse_clear_gaps)
+async def clear_button(query: CallbackQuery, context: BotContext, action: str, up_to: int) -> None:
+    """Clear or Keep under /gaps clear. Clear deletes only what was counted (ids up to
+    `up_to`), so a second or stale press cannot delete questions asked since."""
+    await best_effort(query.edit_message_reply_markup(None), "removing spent buttons")
+    message = pressed_message(query)
+    if action == "keep":
+        await message.reply_text("Kept: nothing was deleted.")
+        return
+    cleared = await off_loop(context.services.store.clear_gaps, query.from_user.id, up_to)
+    await message.reply_text(f"Cleared: {_what(cleared)}." if cleared.questions or cleared.opt_ins
+                             else "Nothing left to clear: those questions are already gone.")
 
 
 async def answer(update: Update, context: BotContext) -> None:

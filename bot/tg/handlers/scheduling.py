@@ -83,5 +83,6 @@ async def unschedule(update: Update, context: BotContext) -> None:
     ok = await off_loop(context.services.store.unschedule, ann_id, user_of(update).id)
     _disarm(context.application, ann_id)
     await message_of(update).reply_text(
-        f"#{ann_id} removed from the queue." if ok else f"#{ann_id} is not in the queue."
+        f"#{ann_id} removed from the queue." if ok
+        else f"#{ann_id} is not in the queue. /scheduled lists what is."
     )
