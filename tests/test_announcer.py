@@ -10,7 +10,7 @@ from tests.support.dialogue import eventually, press, say
 from tests.support.fakebotapi import FakeBotAPI, utf16_len
 from tests.support.harness import CHANNEL, MEMBER, ORGANISER, RunningBot
 from tests.support.messages import buttons
-from tests.support.organiser_flows import post
+from tests.support.organiser_flows import post, preview
 
 MEMBERS = (MEMBER, 1002, 1003)
 
@@ -138,3 +138,29 @@ async def test_durable_writes_never_run_on_the_event_loop(
     await say(fake, "/unsubscribe", user=MEMBER)
     assert store.top_gaps() and not store.is_subscribed(MEMBER)
     assert writes_on_loop == []
+
+
+async def test_an_edit_during_delivery_reaches_the_dms_not_yet_sent(fake: FakeBotAPI,
+                                                                   bot: RunningBot) -> None:
+    """The DM text used to be built once, so members still waiting got the uncorrected text."""
+    members = (*MEMBERS, 1004, 1005, 1006)
+    for member in members:
+        await say(fake, "/subscribe", user=member)
+    ann_id, shown = await preview(fake, "Strike on Tuesday")
+    fake.latency = 0.25  # every call takes a while: the delivery is still going when /edit comes
+    fake.press_button(shown, f"a:post:{ann_id}", user_id=ORGANISER)
+    await fake.wait_for_sent(2, chat_id=members[0], timeout=10)  # the first DM is out
+    before = len(fake.messages_to(ORGANISER))
+    fake.send_text(f"/edit {ann_id} Strike on Wednesday", user_id=ORGANISER)
+    def edits() -> list[dict]:
+        return [m for m in fake.messages_to(ORGANISER)[before:] if m["text"].startswith("✏️")]
+
+    await eventually(fake, lambda: bool(edits()), "the edit's reply", 10)
+    [edited] = edits()
+    assert edited["text"].startswith(f"✏️ #{ann_id} edited in the channel.")
+    assert "still to send go out as edited" in edited["text"]
+    await eventually(fake, lambda: all(len(fake.messages_to(m)) == 2 for m in members), "every DM", 20)
+    texts = [fake.messages_to(m)[1]["text"] for m in members]
+    assert "Strike on Tuesday" in texts[0] and "Strike on Wednesday" in texts[-1]
+    # Each member got one DM, old or new, never both.
+    assert all(("Tuesday" in t) != ("Wednesday" in t) for t in texts)

@@ -164,7 +164,9 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
     if ann is None or ann.state != "posted":
         return None
     await off_loop(store.start_delivery, ann_id)  # already started by the post; kept for old rows
-    parts = subscriber_messages(ann.text, services.engine.kb.texts.union)
+    union = services.engine.kb.texts.union
+    text = ann.text
+    parts = subscriber_messages(text, union)
     progress: Message | None = None
     counts = store.delivery_counts(ann_id)
     if report_to is not None and counts.total:
@@ -176,6 +178,10 @@ async def deliver(bot: ExtBot[Any], services: Services, ann_id: int,
     while batch := store.next_pending(ann_id, BATCH):
         for chat_id in batch:
             if await off_loop(store.claim_delivery, ann_id, chat_id):
+                current = store.get(ann_id)  # an /edit while DMs go out reaches those not yet sent
+                if current is not None and current.text != text:
+                    text = current.text
+                    parts = subscriber_messages(text, union)
                 outcome = await _dm(bot, chat_id, parts)
                 if outcome == "blocked":
                     await off_loop(store.delivery_blocked, ann_id, chat_id)

@@ -34,7 +34,9 @@ async def edit(update: Update, context: BotContext) -> None:
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
-    await message.reply_text(f"✏️ #{ann_id} edited in the channel.{_dms_unchanged(services, ann_id)}")
+    pending = services.store.delivery_counts(ann_id).pending
+    rest = f" The {pending:,} still to send go out as edited." if pending else ""
+    await message.reply_text(f"✏️ #{ann_id} edited in the channel.{_dms_unchanged(services, ann_id)}{rest}")
 
 
 async def delete(update: Update, context: BotContext) -> None:
