@@ -3,14 +3,12 @@ refusals that name the command listing the right numbers."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pytest
 
 from tests.support.dialogue import eventually, press, say
 from tests.support.fakebotapi import FakeBotAPI
 from tests.support.harness import CHANNEL, MEMBER, RunningBot
-from tests.support.organiser_flows import LONDON, STRIKE, post, preview
+from tests.support.organiser_flows import STRIKE, post, preview, schedule
 
 EDITED = "Strike starts at 1pm on Tuesday 5 November"
 
@@ -46,9 +44,7 @@ async def test_refusals_name_the_list_with_the_right_numbers(fake: FakeBotAPI, b
         assert missing["text"] == (f"{refusal}: there is no announcement #999. "
                                    "/announcements lists the recent ones.")
 
-    when = (datetime.now(LONDON) + timedelta(days=2)).strftime("%Y-%m-%d 12:00")
-    _, shown = await say(fake, f"/announce at {when} {STRIKE}", n=2)
-    await press(fake, shown, "a:sched:1")
+    assert await schedule(fake, STRIKE) == 1
     [scheduled] = await say(fake, "/delete 1")
     assert scheduled["text"] == "Not deleted: #1 is only scheduled. /unschedule 1 takes it off the queue."
     [scheduled] = await say(fake, "/edit 1 New text")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.support.dialogue import press, say
@@ -35,3 +36,11 @@ async def post(fake: FakeBotAPI, text: str, subscribers: int = 0) -> tuple[int, 
     replies, _ = await press(fake, shown, f"a:post:{ann_id}", n=2 if subscribers else 1)
     assert replies[0]["text"].startswith(f"✅ #{ann_id} posted"), replies[0]["text"]
     return ann_id, replies[0]
+
+
+async def schedule(fake: FakeBotAPI, text: str, days: int = 2) -> int:
+    """/announce TEXT at noon (London) `days` ahead, then Schedule; returns the id."""
+    when = (datetime.now(LONDON) + timedelta(days=days)).strftime("%Y-%m-%d 12:00")
+    ann_id, shown = await preview(fake, f"at {when} {text}")
+    await press(fake, shown, f"a:sched:{ann_id}")
+    return ann_id
