@@ -10,6 +10,7 @@ from bot.answers.focus import (
     LONG_MESSAGE,
     MAX_MESSAGE,
     MAX_QUESTIONS,
+    asking_sentences,
     questions,
     readings,
     sentences,
@@ -106,3 +107,32 @@ def test_a_message_asking_several_things_is_split_into_its_questions(message: st
 ])
 def test_a_message_asking_one_thing_is_not_split(message: str) -> None:
     assert questions(message, _words) == []
+
+
+# ---------------------------------------------------------------- a short question among courtesies
+
+@pytest.mark.parametrize("message, asking", [
+    ("hi. when is the strike? thanks", ["when is the strike?"]),
+    ("Hello, what was the turnout? Cheers", ["Hello, what was the turnout?"]),
+    ("when is the strike", []),  # one sentence: read whole, as before
+    ("Morning all, hope everyone is well and keeping warm. Who is the general secretary?", []),  # long
+])
+def test_a_short_message_offers_its_asking_sentences(message: str, asking: list[str]) -> None:
+    assert asking_sentences(message) == asking
+
+
+@pytest.mark.parametrize("message, fact", [
+    ("hi. when is the strike? thanks", "strike-timing"),
+    ("Hello, what was the turnout? Cheers", "ballot-result"),
+])
+def test_thanks_after_a_short_question_do_not_turn_its_answer_into_a_choice(
+    engine: Engine, message: str, fact: str
+) -> None:
+    """Both got "did you mean" with the right fact: the courtesy diluted the question."""
+    reply = engine.ask(message)
+    assert reply.answered and reply.fact is not None and reply.fact.id == fact, reply.text
+
+
+@pytest.mark.parametrize("message", ["Hello? Anyone there?", "thanks. bye"])
+def test_courtesies_alone_are_still_small_talk(engine: Engine, message: str) -> None:
+    assert engine.ask(message).kind == "smalltalk"

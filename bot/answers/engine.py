@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.answers import calibration
 from bot.answers.announcements import is_announcement, newest_first
-from bot.answers.focus import questions, readings, too_long
+from bot.answers.focus import asking_sentences, questions, readings, too_long
 from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -159,6 +159,13 @@ class Engine:
         assert best is not None
         if best.unsure and refine:
             best = replace(self.matcher.match(best.focus), question=question, focus=best.focus)
+        if _strength(best)[0] < 2:
+            # "hi. when is the strike? thanks": the courtesies around a short question can turn
+            # its answer into a "did you mean"; its asking sentence alone may still answer.
+            for text in asking_sentences(question):
+                found = self.matcher.match(text, refine=refine)
+                if _strength(found)[0] == 2:
+                    return replace(found, question=question, focus=text)
         return best
 
     def fact(self, fact_id: str) -> Reply | None:

@@ -67,6 +67,15 @@ def readings(message: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def asking_sentences(message: str) -> list[str]:
+    """The asking sentences of a short message that has others around them ("hi. when is
+    the strike? thanks"), to read alone when the whole gives no answer; else nothing."""
+    parts = sentences(message)
+    if len(message.split()) >= LONG_MESSAGE or len(parts) < 2:
+        return []
+    return [p for p in parts if _ASKING.search(p)]
+
+
 def questions(message: str, words: Callable[[str], list[str]]) -> list[str]:
     """The separate questions of a message that asks several ("when is the strike and what
     was the turnout?"), each as `words` normalises it, in order; [] when it asks one thing.
