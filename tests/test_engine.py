@@ -10,7 +10,7 @@ import pytest
 
 from bot.answers.announcements import announcement_facts
 from bot.answers.engine import TOO_LONG, Engine
-from bot.answers.focus import MAX_MESSAGE
+from bot.answers.focus import MAX_MESSAGE, MAX_QUESTIONS
 from bot.answers.render import Reply
 from tests.support.knowledge import KbWriter
 
@@ -259,6 +259,18 @@ def test_each_question_of_a_message_gets_its_own_answer(engine: Engine, message:
     alone = {engine.ask(r.question).text for r in reply.also}
     assert {r.text for r in reply.also} == alone and all("Source" in r.text for r in replies)
     assert reply.question == message and not any(r.also for r in reply.also)
+
+
+def test_greetings_that_ask_do_not_use_up_the_replies(engine: Engine) -> None:
+    """Parts were cut to three before the unanswered ones were dropped, so "hello?" and
+    "anyone there?" left room for one question, and the whole message's reading said the
+    reports give no time for the strike."""
+    reply = engine.ask("hello? anyone there? when is the strike and what was the turnout?")
+    assert {r.fact.id for r in (reply, *reply.also) if r.fact} == {"strike-timing", "ballot-result"}
+    assert all(r.answered for r in (reply, *reply.also))
+    replies = engine.ask("? ".join(["hello", "anyone there", "when is the strike", "what was the turnout",
+                                     "who is the general secretary", "how much are the contracts worth"]))
+    assert len((replies, *replies.also)) == MAX_QUESTIONS
 
 
 def test_the_answer_the_whole_message_got_comes_first(engine: Engine) -> None:

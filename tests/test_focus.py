@@ -9,7 +9,7 @@ from bot.answers.engine import Engine
 from bot.answers.focus import (
     LONG_MESSAGE,
     MAX_MESSAGE,
-    MAX_QUESTIONS,
+    MAX_PARTS,
     asking_sentences,
     questions,
     readings,
@@ -89,11 +89,11 @@ def _words(text: str) -> list[str]:
     ("Whats the strike about, and who is the minister?", ["whats the strike about", "who is the minister"]),
     ("strike date? turnout?", ["strike date", "turnout"]),  # terse, each marked by its "?"
     ("hi there. when is it on? and who called it?", ["when is it on", "who called it"]),
-    ("a? b? c? d? e?", ["a", "b", "c"]),  # at most MAX_QUESTIONS
+    ("a? b? c? d? e? f? g?", ["a", "b", "c", "d", "e", "f"]),  # at most MAX_PARTS
 ])
 def test_a_message_asking_several_things_is_split_into_its_questions(message: str, asked: list[str]) -> None:
     assert questions(message, _words) == asked
-    assert len(asked) <= MAX_QUESTIONS
+    assert len(asked) <= MAX_PARTS
 
 
 @pytest.mark.parametrize("message", [

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.answers import calibration
 from bot.answers.announcements import is_announcement, newest_first
-from bot.answers.focus import asking_sentences, questions, readings, too_long
+from bot.answers.focus import MAX_QUESTIONS, asking_sentences, questions, readings, too_long
 from bot.answers.knowledge import (
     DEFAULT_DIR,
     Fact,
@@ -95,6 +95,7 @@ class Engine:
             if key and key not in seen and _strength(m)[0] == 2:
                 seen.add(key)
                 found.append(m)
+        found = found[:MAX_QUESTIONS]
         answers = [m for m in found if m.kind == "answer"]
         if len(found) < 2 or not answers:
             return None

@@ -26,6 +26,7 @@ _ASKING = re.compile(rf"\?|^\s*({'|'.join(QUESTION_WORDS)})\b", re.IGNORECASE)
 _JOINT = re.compile(r"[,;&+]")
 _LINKS = frozenset(("and", "also", "plus", "so", "but"))
 MAX_QUESTIONS = 3  # replies to one message at most: a phone screen, not a feed
+MAX_PARTS = 6  # asking parts read at most ("hello? anyone there?" ask too, and count)
 
 
 # Where a run-on sentence turns from its preamble to its question: "sorry if this is daft
@@ -97,7 +98,7 @@ def questions(message: str, words: Callable[[str], list[str]]) -> list[str]:
                     start = i + 1
             whole = len(chunks) == 1 and start == 0  # "turnout?", not "…, the union or the ministry?"
             asked.extend(_if_asking(ws[start:], marked=whole and sentence.rstrip().endswith("?")))
-    return asked[:MAX_QUESTIONS] if len(asked) > 1 else []
+    return asked[:MAX_PARTS] if len(asked) > 1 else []
 
 
 def _if_asking(ws: list[str], marked: bool) -> list[str]:
