@@ -89,6 +89,9 @@ def _words(text: str) -> list[str]:
     ("Whats the strike about, and who is the minister?", ["whats the strike about", "who is the minister"]),
     ("strike date? turnout?", ["strike date", "turnout"]),  # terse, each marked by its "?"
     ("hi there. when is it on? and who called it?", ["when is it on", "who called it"]),
+    ("Two things please: when is the walkout, and is there a hardship fund?",  # after a colon
+     ["when is the walkout", "is there a hardship fund"]),
+    ("quick ones - what was the vote? and who called it?", ["what was the vote", "who called it"]),
     ("a? b? c? d? e? f? g?", ["a", "b", "c", "d", "e", "f"]),  # at most MAX_PARTS
 ])
 def test_a_message_asking_several_things_is_split_into_its_questions(message: str, asked: list[str]) -> None:

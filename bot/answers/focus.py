@@ -23,7 +23,7 @@ QUESTION_WORDS = ("who", "what", "whats", "wot", "when", "where", "which", "why"
 _ASKING = re.compile(rf"\?|^\s*({'|'.join(QUESTION_WORDS)})\b", re.IGNORECASE)
 # Where one question may end and the next begin inside a sentence, besides "and": "when is
 # the strike, who called it", "date & time?".
-_JOINT = re.compile(r"[,;&+]")
+_JOINT = re.compile(r"[,;:&+]|\s[-–—]\s")
 _LINKS = frozenset(("and", "also", "plus", "so", "but"))
 MAX_QUESTIONS = 3  # replies to one message at most: a phone screen, not a feed
 MAX_PARTS = 6  # asking parts read at most ("hello? anyone there?" ask too, and count)
