@@ -13,7 +13,7 @@ import html
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.storage import StoreError
+from bot.storage import DeliveryCounts, StoreError
 from bot.storage.schedule import ScheduleError, parse_edit_args, parse_id
 from bot.tg.access import organiser_only
 from bot.tg.commands import args_html
@@ -34,9 +34,9 @@ async def edit(update: Update, context: BotContext) -> None:
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not edited: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
-    pending = services.store.delivery_counts(ann_id).pending
-    rest = f" The {pending:,} still to send go out as edited." if pending else ""
-    await message.reply_text(f"✏️ #{ann_id} edited in the channel.{_dms_unchanged(services, ann_id)}{rest}")
+    counts = services.store.delivery_counts(ann_id)
+    rest = f" The {counts.pending:,} still to send go out as edited." if counts.pending else ""
+    await message.reply_text(f"✏️ #{ann_id} edited in the channel.{_dms_unchanged(counts)}{rest}")
 
 
 async def delete(update: Update, context: BotContext) -> None:
@@ -52,7 +52,8 @@ async def delete(update: Update, context: BotContext) -> None:
     except (ScheduleError, StoreError, BadRequest) as exc:
         await message.reply_text(f"Not deleted: {html.escape(getattr(exc, 'message', str(exc)))}")
         return
-    await message.reply_text(f"🗑 #{ann_id} deleted from the channel.{_dms_unchanged(services, ann_id)}")
+    counts = services.store.delivery_counts(ann_id)
+    await message.reply_text(f"🗑 #{ann_id} deleted from the channel.{_dms_unchanged(counts)}")
 
 
 def _live(services: Services, ann_id: int) -> tuple[int, int]:
@@ -70,10 +71,10 @@ def _live(services: Services, ann_id: int) -> tuple[int, int]:
     return ann.channel_post
 
 
-def _dms_unchanged(services: Services, ann_id: int) -> str:
+def _dms_unchanged(counts: DeliveryCounts) -> str:
     """Subscribers' DMs are left as sent (no message ids are kept for them), so the organiser
     must not think that correcting the channel corrected those too."""
-    sent = services.store.delivery_counts(ann_id).sent
+    sent = counts.sent
     if not sent:
         return ""
     copies = "The 1 copy" if sent == 1 else f"The {sent:,} copies"

@@ -88,7 +88,7 @@ async def answer_question(message: Message, context: BotContext, question: str) 
     for reply in (first, *first.also):
         markup = None
         if reply.kind in ("decline", "partial"):
-            gap_id = await off_loop(services.store.record_gap, question if reply is first else reply.question)
+            gap_id = await off_loop(services.store.record_gap, reply.question)
             if gap_id is not None and message.chat.type == ChatType.PRIVATE:
                 markup = keyboards.decline(reply, gap_id)
         log.info("question: kind=%s fact=%s", reply.kind, reply.fact.id if reply.fact else "-")
